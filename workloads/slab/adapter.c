@@ -1,0 +1,134 @@
+/*
+ * Allocator adapters: the sheaf allocator (kmalloc/kfree, with its nolock API)
+ * and the malloc of this process.  glibc, jemalloc, tcmalloc and mimalloc all
+ * come in as malloc/free: the front end execs the worker with LD_PRELOAD set,
+ * and slab_adapter_check_active() makes sure the preload really took effect.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sheafalloc.h"
+#include "slab_workload.h"
+
+static void *sheaf_alloc(size_t size)
+{
+	return kmalloc(size, GFP_KERNEL);
+}
+
+static void sheaf_free(void *p)
+{
+	kfree(p);
+}
+
+static void *sheaf_alloc_nolock(size_t size)
+{
+	return kmalloc_nolock(size, NUMA_NO_NODE);
+}
+
+static void sheaf_free_nolock(void *p)
+{
+	kfree_nolock(p);
+}
+
+static void *libc_alloc(size_t size)
+{
+	return malloc(size);
+}
+
+static void libc_free(void *p)
+{
+	free(p);
+}
+
+static const struct slab_adapter sheaf_adapter = {
+	.name = "sheaf", .alloc = sheaf_alloc, .free = sheaf_free,
+	.alloc_nolock = sheaf_alloc_nolock, .free_nolock = sheaf_free_nolock,
+	.has_stats = true,
+};
+
+/* A symbol only the allocator exports, and the Debian package that ships it. */
+struct malloc_identity {
+	const char *name;
+	const char *symbol;
+	const char *package;
+};
+
+static const struct malloc_identity malloc_ids[SLAB_NR_ALLOCATORS] = {
+	[SLAB_ALLOC_SHEAF]    = { "sheaf",    NULL,        NULL },
+	[SLAB_ALLOC_GLIBC]    = { "glibc",    NULL,        NULL },
+	[SLAB_ALLOC_JEMALLOC] = { "jemalloc", "mallocx",   "libjemalloc2" },
+	[SLAB_ALLOC_TCMALLOC] = { "tcmalloc", "tc_malloc", "libtcmalloc-minimal4" },
+	[SLAB_ALLOC_MIMALLOC] = { "mimalloc", "mi_malloc", "libmimalloc2.0" },
+};
+
+static struct slab_adapter libc_adapters[SLAB_NR_ALLOCATORS];
+
+const char *slab_allocator_name(enum slab_allocator which)
+{
+	return malloc_ids[which].name;
+}
+
+const struct slab_adapter *slab_adapter_get(enum slab_allocator which)
+{
+	struct slab_adapter *a = &libc_adapters[which];
+
+	if (which == SLAB_ALLOC_SHEAF)
+		return &sheaf_adapter;
+	a->name = malloc_ids[which].name;
+	a->alloc = libc_alloc;
+	a->free = libc_free;
+	return a;
+}
+
+static const char *preloaded_other(enum slab_allocator which)
+{
+	for (int i = SLAB_ALLOC_JEMALLOC; i < SLAB_NR_ALLOCATORS; i++)
+		if (i != (int)which && dlsym(RTLD_DEFAULT, malloc_ids[i].symbol))
+			return malloc_ids[i].name;
+	return NULL;
+}
+
+void slab_adapter_check_active(enum slab_allocator which)
+{
+	const struct malloc_identity *id = &malloc_ids[which];
+	const char *other = which == SLAB_ALLOC_SHEAF ? NULL : preloaded_other(which);
+	const char *preload = getenv("LD_PRELOAD");
+
+	if (other) {
+		fprintf(stderr, "sheafbench slab: --allocator: '%s' requested but %s is the malloc "
+			"of this process (LD_PRELOAD='%s')\n", id->name, other, preload ? preload : "");
+		exit(2);
+	}
+	if (!id->symbol || dlsym(RTLD_DEFAULT, id->symbol))
+		return;
+	fprintf(stderr, "sheafbench slab: --allocator: '%s' is not loaded (LD_PRELOAD='%s'); "
+		"install the Debian package %s and run through the sheafbench front end\n",
+		id->name, preload ? preload : "", id->package);
+	exit(2);
+}
+
+void slab_sheaf_init(const struct slab_opts *o, struct sb_topology *topo)
+{
+	struct sheafalloc_config cfg;
+	int err;
+
+	if (o->allocator != SLAB_ALLOC_SHEAF)
+		return;
+	sheafalloc_config_init(&cfg);
+	cfg.topo = topo;
+	cfg.sheaf_capacity = o->sheaf_capacity < 0 ? SHEAF_CAPACITY_DEFAULT : o->sheaf_capacity;
+	err = sheafalloc_init(&cfg);
+	if (err) {
+		fprintf(stderr, "sheafbench slab: sheafalloc_init: %s\n", strerror(-err));
+		exit(1);
+	}
+}
+
+void slab_sheaf_exit(const struct slab_opts *o)
+{
+	if (o->allocator == SLAB_ALLOC_SHEAF)
+		sheafalloc_exit();
+}

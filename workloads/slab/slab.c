@@ -1,0 +1,348 @@
+/*
+ * `slab <workload>`: the driver.  It places and starts the threads, times the
+ * measured section, collects per-thread figures and prints one report row.
+ * The workloads themselves (churn.c, remote.c, ...) only write measured loops.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "sheafalloc.h"
+#include "slab_workload.h"
+
+_Noreturn void slab_die_oom(uint32_t size)
+{
+	fprintf(stderr, "sheafbench slab: allocation of %u bytes failed (out of memory)\n", size);
+	exit(1);
+}
+
+/* A nolock call that returns NULL is counted, then served by the normal path. */
+void *slab_alloc_slow_nolock(struct slab_thread *t, size_t size)
+{
+	void *p = t->run->a->alloc_nolock(size);
+
+	t->nolock_allocs++;
+	if (p)
+		return p;
+	t->nolock_null++;
+	return t->run->a->alloc(size);
+}
+
+void slab_free_slow_nolock(struct slab_thread *t, void *p)
+{
+	t->nolock_frees++;
+	t->run->a->free_nolock(p);
+}
+
+void *slab_alloc_untimed(struct slab_run *r, uint32_t size)
+{
+	void *p = r->a->alloc(size);
+
+	if (!p)
+		slab_die_oom(size);
+	slab_stamp(p, size);
+	return p;
+}
+
+void slab_free_untimed(struct slab_run *r, uint64_t *corrupt, void *p)
+{
+	if (!slab_stamp_check(p))
+		(*corrupt)++;
+	r->a->free(p);
+}
+
+int slab_thread_cpu(const struct slab_run *r, int id)
+{
+	int *cpus = r->wl_cpus;
+
+	return cpus ? cpus[id] : -1;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+static void thread_prepare(struct slab_thread *t)
+{
+	const struct slab_opts *o = t->run->o;
+	uint32_t span = o->size_max - o->size_min + 1;
+
+	t->rng = 0x5eedull * (t->id + 1);
+	for (int i = 0; i < SLAB_SIZE_RING; i++)
+		t->sizes[i] = o->size_min + slab_rng_below(&t->rng, span);
+	if (o->nolock_fraction >= 1.0)
+		t->nolock_threshold = UINT64_MAX;
+	else
+		t->nolock_threshold = (uint64_t)(o->nolock_fraction * 18446744073709551616.0);
+	sb_hist_init(&t->lat);
+}
+
+/* On a synthetic topology the CPU is virtual; on this machine we pin to it. */
+static void thread_place(struct slab_thread *t)
+{
+	struct slab_run *r = t->run;
+
+	if (t->cpu < 0)
+		return;
+	if (sb_topology_is_synthetic(r->topo))
+		sb_set_virtual_cpu(t->cpu);
+	else
+		sb_pin_self(sb_topology_os_cpu(r->topo, t->cpu));
+}
+
+static void *thread_main(void *arg)
+{
+	struct slab_thread *t = arg;
+	struct slab_run *r = t->run;
+	const struct slab_workload *w = slab_workloads[r->o->workload];
+	uint64_t cpu0;
+
+	thread_place(t);
+	thread_prepare(t);
+	pthread_barrier_wait(&r->start);
+	cpu0 = thread_cpu_ns();
+	w->measure(t);
+	t->t_end_ns = sb_now_ns();
+	t->cpu_ns = thread_cpu_ns() - cpu0;
+	/* Nobody produces any more once everyone is here: drains see final state,
+	   and the main thread reads the counters of the measured section alone. */
+	pthread_barrier_wait(&r->stopped);
+	pthread_barrier_wait(&r->snapped);
+	if (w->drain)
+		w->drain(t);
+	return NULL;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = ns / 1000000000ull, .tv_nsec = ns % 1000000000ull };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* Threads > CPUs wrap around the pin order (the topology does it). */
+static int *place_threads(struct slab_run *r)
+{
+	const struct slab_opts *o = r->o;
+	int n = r->nthreads, *cpus = calloc(n, sizeof(*cpus));
+
+	if (!cpus)
+		slab_die_oom(n * sizeof(*cpus));
+	if (o->pin == SB_PIN_LIST) {
+		for (int i = 0; i < n; i++)
+			cpus[i] = o->pin_list[i % o->pin_list_len];
+	} else {
+		sb_topology_pin_order(r->topo, o->pin, cpus, n);
+	}
+	return cpus;
+}
+
+static void run_threads(struct slab_run *r)
+{
+	const struct slab_workload *w = slab_workloads[r->o->workload];
+	pthread_t *tids = calloc(r->nthreads, sizeof(*tids));
+	int err;
+
+	pthread_barrier_init(&r->start, NULL, r->nthreads + 1);
+	pthread_barrier_init(&r->stopped, NULL, r->nthreads + 1);
+	pthread_barrier_init(&r->snapped, NULL, r->nthreads + 1);
+	for (int i = 0; i < r->nthreads; i++) {
+		r->th[i].run = r;
+		r->th[i].id = i;
+		r->th[i].cpu = r->wl_cpus[i];
+		err = pthread_create(&tids[i], NULL, thread_main, &r->th[i]);
+		if (err) {
+			fprintf(stderr, "sheafbench slab: pthread_create: %s\n", strerror(err));
+			exit(1);
+		}
+	}
+	pthread_barrier_wait(&r->start);
+	r->t_start_ns = sb_now_ns();
+	if (r->o->duration_ns) {
+		sleep_ns(r->o->duration_ns);
+		atomic_store(&r->stop, true);
+	}
+	pthread_barrier_wait(&r->stopped);
+	slab_counters_end(r);
+	pthread_barrier_wait(&r->snapped);
+	for (int i = 0; i < r->nthreads; i++)
+		pthread_join(tids[i], NULL);
+	if (w->teardown)
+		w->teardown(r);
+	pthread_barrier_destroy(&r->start);
+	pthread_barrier_destroy(&r->stopped);
+	pthread_barrier_destroy(&r->snapped);
+	free(tids);
+}
+
+static void size_string(const struct slab_opts *o, char *buf, size_t len)
+{
+	if (o->size_min == o->size_max)
+		snprintf(buf, len, "%u", o->size_min);
+	else
+		snprintf(buf, len, "%u-%u", o->size_min, o->size_max);
+}
+
+static void report_params(struct sb_report *rep, const struct slab_run *r)
+{
+	const struct slab_opts *o = r->o;
+	char size[32];
+
+	size_string(o, size, sizeof(size));
+	sb_report_str(rep, "workload", slab_workloads[o->workload]->name);
+	sb_report_str(rep, "pattern", SB_PATTERN_NAME);
+	sb_report_str(rep, "allocator", r->a->name);
+	sb_report_u64(rep, "threads", r->nthreads);
+	sb_report_str(rep, "size", size);
+	sb_report_u64(rep, "batch", o->batch);
+	sb_report_str(rep, "order", o->shuffled ? "shuffled" : "in");
+	if (o->allocator != SLAB_ALLOC_SHEAF)
+		sb_report_na(rep, "sheaf_capacity");
+	else if (o->sheaf_capacity < 0)
+		sb_report_str(rep, "sheaf_capacity", "default");
+	else
+		sb_report_u64(rep, "sheaf_capacity", o->sheaf_capacity);
+	if (slab_workloads[o->workload] == &slab_nmi)
+		sb_report_u64(rep, "nmi_hz", o->nmi_hz);
+	else
+		sb_report_u64(rep, "nmi_hz", 0);
+	sb_report_f64(rep, "nolock_fraction", o->nolock_fraction);
+	sb_report_str(rep, "pin", o->pin_str);
+	sb_report_u64(rep, "nodes", sb_topology_nr_nodes(r->topo));
+}
+
+static void report_figures(struct sb_report *rep, const struct slab_run *r,
+			   uint64_t ops, double secs)
+{
+	uint64_t per_thread[r->nthreads], cpu_ns = 0;
+	struct sb_hist lat;
+	struct sb_fairness f;
+
+	sb_hist_init(&lat);
+	for (int i = 0; i < r->nthreads; i++) {
+		per_thread[i] = r->th[i].ops;
+		cpu_ns += r->th[i].cpu_ns;
+		sb_hist_merge(&lat, &r->th[i].lat);
+	}
+	f = sb_fairness(per_thread, r->nthreads);
+	sb_report_f64(rep, "duration_s", secs);
+	sb_report_u64(rep, "ops", ops);
+	sb_report_f64(rep, "ops_per_s", ops / secs);
+	sb_report_f64(rep, "ns_per_op", ops ? secs * 1e9 * r->nthreads / ops : NAN);
+	sb_report_hist(rep, "op", &lat);
+	sb_report_f64(rep, "jain", f.jain);
+	sb_report_f64(rep, "min_share", f.min_share);
+	sb_report_f64(rep, "max_share", f.max_share);
+	sb_report_f64(rep, "cpu_time_s", cpu_ns / 1e9);
+}
+
+static double measured_secs(const struct slab_run *r)
+{
+	uint64_t end = r->t_start_ns;
+
+	for (int i = 0; i < r->nthreads; i++)
+		if (r->th[i].t_end_ns > end)
+			end = r->th[i].t_end_ns;
+	return (end - r->t_start_ns) / 1e9;
+}
+
+/* Sums the per-thread figures; returns the number of corrupted objects seen. */
+static uint64_t collect(struct slab_run *r, uint64_t *ops)
+{
+	uint64_t corrupt = 0;
+
+	*ops = 0;
+	for (int i = 0; i < r->nthreads; i++) {
+		const struct slab_thread *t = &r->th[i];
+
+		*ops += t->ops;
+		corrupt += t->corrupt;
+		r->nolock_allocs += t->nolock_allocs;
+		r->nolock_frees += t->nolock_frees;
+		r->nolock_null += t->nolock_null;
+	}
+	return corrupt + r->corrupt;
+}
+
+static int report_run(struct slab_run *r)
+{
+	uint64_t ops, corrupt = collect(r, &ops);
+	double secs = measured_secs(r);
+	struct sb_report *rep;
+	char why[256];
+
+	if (corrupt) {
+		fprintf(stderr, "sheafbench slab: %llu objects had a damaged stamp "
+			"(corruption or double hand-out)\n", (unsigned long long)corrupt);
+		return 1;
+	}
+	if (r->a->has_stats && !slab_counters_balanced(r, why, sizeof(why))) {
+		fprintf(stderr, "sheafbench slab: objects lost: %s\n", why);
+		return 1;
+	}
+	rep = sb_report_new();
+	sb_report_row(rep);
+	report_params(rep, r);
+	report_figures(rep, r, ops, secs);
+	slab_counters_report(rep, r, ops, secs);
+	sb_report_print(rep, r->o->format, stdout);
+	sb_report_free(rep);
+	return 0;
+}
+
+static struct sb_topology *load_topology(void)
+{
+	char err[256] = "";
+	struct sb_topology *topo = sb_topology_load(NULL, err, sizeof(err));
+
+	if (!topo) {
+		const char *env = getenv("SHEAFBENCH_TOPOLOGY");
+
+		fprintf(stderr, "sheafbench slab: SHEAFBENCH_TOPOLOGY: '%s' %s\n",
+			env ? env : "", err);
+		exit(2);
+	}
+	return topo;
+}
+
+int cmd_slab(int argc, char **argv)
+{
+	struct slab_opts o;
+	struct slab_run r = { .o = &o };
+	const struct slab_workload *w;
+	int rc;
+
+	if (slab_parse_options(&o, argc, argv))
+		return 0;
+	w = slab_workloads[o.workload];
+	slab_adapter_check_active(o.allocator);
+	r.a = slab_adapter_get(o.allocator);
+	r.topo = load_topology();
+	r.nthreads = o.threads;
+	r.ns_per_tick = sb_tsc_ns_per_tick();
+	sb_hist_init(&r.nolock_lat);
+	r.th = aligned_alloc(64, sizeof(*r.th) * r.nthreads);
+	if (!r.th)
+		slab_die_oom(sizeof(*r.th) * r.nthreads);
+	memset(r.th, 0, sizeof(*r.th) * r.nthreads);
+	slab_sheaf_init(&o, r.topo);
+	r.wl_cpus = place_threads(&r);
+	if (w->setup && w->setup(&r))
+		return 1;
+	slab_counters_begin(&r);
+	run_threads(&r);
+	rc = report_run(&r);
+	free(r.wl_cpus);
+	free(r.th);
+	slab_sheaf_exit(&o);
+	sb_topology_free(r.topo);	/* the allocator used it until exit */
+	return rc;
+}

@@ -1,0 +1,274 @@
+/*
+ * The slab workloads: shared types of the driver (slab.c), the allocator
+ * adapter (adapter.c), the counters (counters.c) and one file per workload.
+ *
+ * A workload is a measured loop per thread over an allocator adapter; the
+ * driver owns threads, pinning, timing, the op-latency sampling and the report.
+ */
+#ifndef SB_SLAB_WORKLOAD_H
+#define SB_SLAB_WORKLOAD_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+#include <pthread.h>
+
+#include "harness.h"
+#include "topology.h"
+
+#define SLAB_CMD		"slab"
+#define SLAB_SIZE_MAX		8192	/* the largest kmalloc bucket: slab objects only */
+#define SLAB_SIZE_RING		1024	/* per-thread ring of pre-drawn sizes */
+#define SLAB_LAT_SAMPLE_MASK	15	/* time 1 op in 16 */
+
+enum slab_allocator {
+	SLAB_ALLOC_SHEAF, SLAB_ALLOC_GLIBC, SLAB_ALLOC_JEMALLOC,
+	SLAB_ALLOC_TCMALLOC, SLAB_ALLOC_MIMALLOC, SLAB_NR_ALLOCATORS
+};
+
+struct slab_opts;
+
+/* One allocator behind the workloads; adding an allocator touches adapter.c only. */
+struct slab_adapter {
+	const char *name;
+	void *(*alloc)(size_t size);
+	void (*free)(void *p);
+	void *(*alloc_nolock)(size_t size);	/* NULL: the allocator has no nolock API */
+	void (*free_nolock)(void *p);
+	bool has_stats;				/* sheafalloc counters are meaningful */
+};
+
+const struct slab_adapter *slab_adapter_get(enum slab_allocator which);
+const char *slab_allocator_name(enum slab_allocator which);
+/* Start/stop the sheaf allocator (only when it is the one measured). */
+void slab_sheaf_init(const struct slab_opts *o, struct sb_topology *topo);
+void slab_sheaf_exit(const struct slab_opts *o);
+/* Exits 2 naming the Debian package if @which is not the malloc of this process. */
+void slab_adapter_check_active(enum slab_allocator which);
+
+struct slab_opts {
+	int workload;			/* index into slab_workloads[] */
+	int threads;
+	enum sb_pin pin;
+	int pin_list[256];
+	int pin_list_len;
+	const char *pin_str;
+	uint64_t duration_ns;		/* 0 when --iterations is given */
+	uint64_t iterations;		/* ops per thread; 0 when time-bounded */
+	uint32_t size_min, size_max;
+	bool size_given;
+	int batch;
+	bool shuffled;
+	int sheaf_capacity;		/* -1: the allocator's defaults */
+	enum slab_allocator allocator;
+	enum sb_format format;
+	long nmi_hz;
+	double nolock_fraction;
+	int writes;			/* cache-scratch: write passes per object */
+};
+
+struct slab_run;
+
+/* Per-thread state; aligned so that threads never share its lines. */
+struct slab_thread {
+	struct slab_run *run;
+	int id;
+	int cpu;			/* logical CPU (virtual on a synthetic topology) */
+	uint64_t rng;
+	uint64_t nolock_threshold;	/* rng value below which a call uses nolock */
+	uint32_t size_idx;
+	uint32_t sizes[SLAB_SIZE_RING];
+	uint64_t ops;			/* measured allocator calls */
+	uint64_t tick;			/* all calls, drives latency sampling */
+	uint64_t corrupt;		/* objects whose stamp did not check */
+	uint64_t nolock_allocs, nolock_frees, nolock_null;
+	uint64_t t_end_ns, cpu_ns;
+	struct sb_hist lat;
+	void *wl;			/* the workload's per-thread data */
+} __attribute__((aligned(64)));
+
+struct slab_run {
+	const struct slab_opts *o;
+	const struct slab_adapter *a;
+	struct sb_topology *topo;
+	struct slab_thread *th;
+	int nthreads;
+	double ns_per_tick;
+	pthread_barrier_t start, stopped, snapped;
+	atomic_bool stop;
+	uint64_t t_start_ns;
+	void *wl;			/* the workload's shared data */
+	int *wl_cpus;			/* topology CPU of each thread, -1: not placed */
+	uint64_t corrupt;		/* damaged stamps seen by setup/teardown */
+	/* nmi: handler-side figures, summed over threads after the run */
+	uint64_t nolock_allocs, nolock_frees, nolock_null;
+	struct sb_hist nolock_lat;
+	bool nolock_measured;
+	void *counters;			/* counters.c: snapshots of the allocator's stats */
+};
+
+struct slab_workload {
+	const char *name;
+	const char *summary;
+	bool sheaf_only;
+	int min_threads;
+	int (*setup)(struct slab_run *r);		/* main thread, before start */
+	void (*measure)(struct slab_thread *t);		/* the measured loop */
+	void (*drain)(struct slab_thread *t);		/* after every thread stopped */
+	void (*teardown)(struct slab_run *r);		/* main thread, after join */
+};
+
+/* churn.c: the batch alloc/free loop, also the normal traffic of nmi */
+void slab_churn_loop(struct slab_thread *t);
+
+extern const struct slab_workload slab_churn, slab_remote, slab_larson,
+	slab_cache_scratch, slab_nmi;
+
+extern const struct slab_workload *const slab_workloads[];	/* NULL-terminated */
+void slab_usage(FILE *out);
+int slab_parse_options(struct slab_opts *o, int argc, char **argv);
+
+/* counters.c: the sheaf allocator's counters, as report columns */
+void slab_counters_begin(struct slab_run *r);	/* before the measured section */
+void slab_counters_end(struct slab_run *r);	/* right after it */
+void slab_counters_report(struct sb_report *rep, const struct slab_run *r, uint64_t ops,
+			  double secs);
+bool slab_counters_balanced(const struct slab_run *r, char *why, size_t len);
+
+/* ---- helpers used inside the measured loops ---- */
+
+static inline uint64_t slab_rng_next(uint64_t *s)
+{
+	/* splitmix64: cheap, no shared state */
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static inline uint32_t slab_rng_below(uint64_t *s, uint32_t n)
+{
+	return (uint32_t)(((slab_rng_next(s) >> 32) * n) >> 32);
+}
+
+static inline uint32_t slab_next_size(struct slab_thread *t)
+{
+	return t->sizes[t->size_idx++ & (SLAB_SIZE_RING - 1)];
+}
+
+static inline bool slab_should_stop(const struct slab_thread *t)
+{
+	const struct slab_run *r = t->run;
+
+	if (r->o->iterations)
+		return t->ops >= r->o->iterations;
+	return atomic_load_explicit(&r->stop, memory_order_relaxed);
+}
+
+/*
+ * The object stamp: the first word holds a hash of the address plus the size,
+ * the last word its complement.  Two stores per alloc, two loads per free:
+ * cheap, yet a lost, doubly handed out or overwritten object shows up.
+ */
+#define SLAB_STAMP_SIZE_BITS	20
+
+static inline uint64_t slab_stamp_base(const void *p)
+{
+	return ((uintptr_t)p * 0x9e3779b97f4a7c15ull) & ~((1ull << SLAB_STAMP_SIZE_BITS) - 1);
+}
+
+static inline void slab_stamp(void *p, uint32_t size)
+{
+	uint64_t w = slab_stamp_base(p) + size, last = ~w;
+
+	memcpy(p, &w, sizeof(w));
+	if (size >= 2 * sizeof(w))
+		memcpy((char *)p + size - sizeof(w), &last, sizeof(last));
+}
+
+/* Returns false if the stamp does not check. */
+static inline bool slab_stamp_check(const void *p)
+{
+	uint64_t w, last, size;
+
+	memcpy(&w, p, sizeof(w));
+	size = w - slab_stamp_base(p);
+	if (size < sizeof(w) || size > SLAB_SIZE_MAX)
+		return false;
+	if (size < 2 * sizeof(w))
+		return true;
+	memcpy(&last, (const char *)p + size - sizeof(w), sizeof(last));
+	return last == ~w;
+}
+
+_Noreturn void slab_die_oom(uint32_t size);
+void *slab_alloc_slow_nolock(struct slab_thread *t, size_t size);
+void slab_free_slow_nolock(struct slab_thread *t, void *p);
+
+static inline bool slab_use_nolock(struct slab_thread *t)
+{
+	return t->nolock_threshold && slab_rng_next(&t->rng) < t->nolock_threshold;
+}
+
+static inline void *slab_call_alloc(struct slab_thread *t, size_t size)
+{
+	if (__builtin_expect(slab_use_nolock(t), 0))
+		return slab_alloc_slow_nolock(t, size);
+	return t->run->a->alloc(size);
+}
+
+static inline void slab_call_free(struct slab_thread *t, void *p)
+{
+	if (__builtin_expect(slab_use_nolock(t), 0))
+		slab_free_slow_nolock(t, p);
+	else
+		t->run->a->free(p);
+}
+
+/* Allocate and stamp one object; 1 call in 16 is timed.  Counts as one op. */
+static inline void *slab_alloc(struct slab_thread *t, uint32_t size)
+{
+	void *p;
+
+	if (__builtin_expect((++t->tick & SLAB_LAT_SAMPLE_MASK) == 0, 0)) {
+		uint64_t t0 = sb_rdtsc();
+
+		p = slab_call_alloc(t, size);
+		sb_hist_add(&t->lat, (uint64_t)((sb_rdtsc() - t0) * t->run->ns_per_tick));
+	} else {
+		p = slab_call_alloc(t, size);
+	}
+	if (__builtin_expect(!p, 0))
+		slab_die_oom(size);
+	slab_stamp(p, size);
+	t->ops++;
+	return p;
+}
+
+/* Check and free one object; counts as one op. */
+static inline void slab_free(struct slab_thread *t, void *p)
+{
+	if (__builtin_expect(!slab_stamp_check(p), 0))
+		t->corrupt++;
+	if (__builtin_expect((++t->tick & SLAB_LAT_SAMPLE_MASK) == 0, 0)) {
+		uint64_t t0 = sb_rdtsc();
+
+		slab_call_free(t, p);
+		sb_hist_add(&t->lat, (uint64_t)((sb_rdtsc() - t0) * t->run->ns_per_tick));
+	} else {
+		slab_call_free(t, p);
+	}
+	t->ops++;
+}
+
+/* Unmeasured alloc/free for setup and drain phases (still stamped and checked). */
+void *slab_alloc_untimed(struct slab_run *r, uint32_t size);
+void slab_free_untimed(struct slab_run *r, uint64_t *corrupt, void *p);
+
+/* The topology CPU a thread of a workload should run on (remote spreads nodes). */
+int slab_thread_cpu(const struct slab_run *r, int id);
+
+#endif /* SB_SLAB_WORKLOAD_H */
