@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 /* Front-end commands (argv[0] = the command name). */
 int cmd_study(int argc, char **argv);
@@ -37,11 +38,15 @@ int cmd_plot(int argc, char **argv);
  */
 #define SB_RUNS_LEADING_COLUMNS "study,variant,rep"
 #define SB_RUNS_NR_LEADING	3
+/* Events of --perf-stat; cycles and instructions are <not supported> without a PMU. */
+#define SB_STUDY_PERF_EVENTS \
+	"task-clock,context-switches,cpu-migrations,page-faults,cycles,instructions," \
+	"cache-references,cache-misses"
 
 /* One option of a run line with its list of values: threads=1,2,4. */
 struct sb_study_axis {
 	char *key;		/* long option without "--"; "workload" is positional */
-	char **values;
+	char **values;		/* none: a flag, passed as --key alone */
 	int nr_values;
 };
 
@@ -60,6 +65,9 @@ struct sb_study {
 	char *duration;		/* as written ("300ms"), passed to every run; NULL: worker default */
 	uint64_t seed;		/* shuffle seed; has_seed false: chosen at start */
 	bool has_seed;
+	bool perf_stat;		/* "perf-stat on": wrap runs in perf stat */
+	char *perf_events;	/* "perf-events a,b": NULL = SB_STUDY_PERF_EVENTS */
+	bool c2c;		/* "c2c on": one perf c2c record per variant */
 	struct sb_study_run *runs;
 	int nr_runs;
 };
@@ -107,6 +115,84 @@ void sb_study_schedule(int nr_variants, int reps, uint64_t seed, struct sb_study
  */
 int sb_csv_split(char *line, char **fields, int max);
 
+/* study_results.c: the runs*.csv files of one results directory. */
+struct sb_results_file {
+	char *name;		/* "runs.csv", "runs-slab.csv", ... */
+	char *header;		/* its first line, without '\n' */
+};
+struct sb_results_done {
+	char *variant;
+	int rep;
+};
+struct sb_results {
+	char *dir;
+	struct sb_results_file *files;
+	int nr_files;
+	struct sb_results_done *done;	/* (variant, rep) rows already written */
+	int nr_done;
+};
+void sb_results_init(struct sb_results *r, const char *dir);
+/* Resume: read every runs*.csv, dropping a partial last line.  0 or -1 + err. */
+int sb_results_load(struct sb_results *r, char *err, size_t errlen);
+bool sb_results_done(const struct sb_results *r, const char *variant, int rep);
+/* Append one row (no '\n') under its header, creating the file if new.  0 or -1 + errno. */
+int sb_results_append(struct sb_results *r, const char *workload, const char *header,
+		      const char *row);
+void sb_results_free(struct sb_results *r);
+
+/* study_child.c: run one command with its output captured. */
+struct sb_child {
+	int status;		/* exit code; 128 + signal if killed */
+	bool timed_out;
+	char *out;		/* stdout, NUL-terminated */
+	char *err;		/* stderr, NUL-terminated */
+	uint64_t wall_ns;
+};
+/* argv[0] is a path.  timeout_ns 0: none.  Returns 0 if it could be started. */
+int sb_child_run(char *const argv[], uint64_t timeout_ns, struct sb_child *c);
+void sb_child_free(struct sb_child *c);
+/* SIGINT/SIGTERM to the study also end the running child's process group. */
+void sb_child_forward_signals(void);
+
+/* meta.c: meta.json of a results directory. */
+struct sb_study_meta {
+	const struct sb_study *study;
+	const char *exe;		/* the sheafbench binary the runs exec */
+	const char *command;		/* the study's command line */
+	const char *skipped;		/* run lines skipped (workload not built), or NULL */
+	int nr_variants;
+	time_t start;
+	bool perf_stat;
+	const char *perf_events;
+	const char *perf_why;		/* why perf_* columns are n/a, or NULL */
+	bool c2c;			/* c2c recordings were made */
+	const char *c2c_why;		/* why not (no PMU, not requested, ...) */
+};
+int sb_study_write_meta(const char *path, const struct sb_study_meta *m);
+
+/* study_exec.c: the runner's state, shared by study.c and study_exec.c. */
+struct sb_study_line {		/* one run line, as probed with `<workload> --help` */
+	bool available;		/* the workload is built into this sheafbench */
+	bool takes_duration;	/* its --help lists --duration */
+	bool sets_duration;	/* the run line has its own duration= axis */
+};
+struct sb_study_ctx {
+	struct sb_study st;
+	struct sb_study_variant *variants;
+	int nr_variants;
+	struct sb_study_line *lines;	/* one per st.runs[] */
+	const char *exe;		/* resolved /proc/self/exe */
+	char *dir;			/* results directory */
+	struct sb_results res;
+	const char *perf_events;	/* perf stat -e list */
+	bool perf_ok;			/* perf stat works here */
+	uint64_t timeout_ns;		/* per run, then the run is killed and logged */
+	int written, failed, nr_runs;
+	uint64_t wall_ns;
+};
+void sb_study_execute(struct sb_study_ctx *c);
+void sb_study_record_c2c(struct sb_study_ctx *c);
+
 /* perfstat.c: `perf stat -x,` output (perf-stat(1) "CSV FORMAT"). */
 struct sb_perfstat_counter {
 	char event[64];		/* as perf prints it: "cycles", "cpu/event=0x3c/" */
@@ -119,5 +205,124 @@ int sb_perfstat_parse(FILE *in, struct sb_perfstat_counter *c, int max);
 int sb_perfstat_parse_file(const char *path, struct sb_perfstat_counter *c, int max);
 /* "context-switches" -> "perf_context_switches" (snake_case, safe in csv/gnuplot). */
 void sb_perfstat_column(const char *event, char *out, size_t len);
+
+/* ======================================================================
+ * Section: compare, stats, plot, report (csv.c, stats.c, compare.c,
+ * plot.c, report.c)
+ * ====================================================================== */
+
+int cmd_report(int argc, char **argv);
+
+/* csv.c: strict RFC 4180 reader; errors are "FILE:LINE: what is wrong". */
+struct sb_csv_doc {
+	char *path;
+	int nr_cols, nr_rows;
+	char **cols;		/* header names */
+	char **cells;		/* nr_rows * nr_cols, row-major */
+	int *lines;		/* file line where each row starts */
+};
+struct sb_csv_doc *sb_csv_load(const char *path, char *err, size_t errlen);
+void sb_csv_doc_free(struct sb_csv_doc *doc);
+int sb_csv_col(const struct sb_csv_doc *doc, const char *name);	/* -1: absent */
+const char *sb_csv_cell(const struct sb_csv_doc *doc, int row, int col);
+
+/* stats.c */
+#define SB_CI_LEVEL		0.95
+#define SB_MIN_REPS_FOR_CI	3	/* fewer runs: no interval, no verdict */
+#define SB_NR_BOOT		2000	/* bootstrap resamples */
+
+struct sb_ci {
+	double est;		/* median, or ratio of medians */
+	double lo, hi;		/* percentile-bootstrap interval; NaN if !valid */
+	bool valid;
+};
+enum sb_verdict {
+	SB_VERDICT_UNKNOWN,	/* too few runs, or undefined ratio */
+	SB_VERDICT_SAME,	/* interval contains 1: no difference shown */
+	SB_VERDICT_BETTER,
+	SB_VERDICT_WORSE,
+};
+void sb_sort_doubles(double *x, int n);
+double sb_quantile_sorted(const double *x, int n, double q);	/* type 7 */
+double sb_quantile(const double *x, int n, double q);
+double sb_median(const double *x, int n);
+double sb_rng_uniform(uint64_t *state);		/* [0,1), splitmix64 */
+struct sb_ci sb_boot_median(const double *x, int n, int nr_boot, uint64_t seed);
+/* median(num) / median(den); each sample resampled independently */
+struct sb_ci sb_boot_ratio(const double *num, int nn, const double *den, int nd,
+			   int nr_boot, uint64_t seed);
+int sb_metric_direction(const char *metric);	/* +1 higher is better, -1 lower */
+enum sb_verdict sb_verdict_of(const struct sb_ci *ratio, int direction);
+const char *sb_verdict_word(enum sb_verdict v, const char *metric); /* "faster" ... */
+char sb_verdict_mark(enum sb_verdict v);	/* + - = ? */
+uint64_t sb_seed_of(const char *a, const char *b);	/* stable per label */
+
+/* compare.c: a results directory, and one metric grouped for comparison. */
+struct sb_rundir {
+	char *dir;
+	struct sb_csv_doc **docs;	/* runs.csv, runs-*.csv */
+	int nr_docs;
+	char machine[256];	/* "CPU model (N CPUs, kernel K, no PMU)" */
+};
+/* Returns 0, or -1 with err "FILE:LINE: ..." (or "DIR: ..."). */
+int sb_rundir_load(const char *dir, struct sb_rundir *res, char *err, size_t errlen);
+void sb_rundir_free(struct sb_rundir *res);
+/* Value of a top-level-or-nested "key" in meta.json text, as a string. */
+bool sb_json_lookup(const char *json, const char *key, char *out, size_t len);
+
+struct sb_cmp_cell {
+	int n;			/* runs with a value */
+	double *v;
+	struct sb_ci med;
+	struct sb_ci ratio;	/* to the baseline level of the same row */
+	enum sb_verdict verdict;
+};
+struct sb_cmp_row {
+	char *label;		/* value of the row parameter, e.g. "4" threads */
+	char *key;		/* all key columns, for seeds and csv output */
+	char **params;		/* value of each key column (cmp.key_cols order) */
+	struct sb_cmp_cell *cells;	/* one per level */
+};
+struct sb_cmp_block {
+	char *title;		/* varying non-row parameters: "kind qspin" */
+	char *tag;		/* the same without spaces: "kind=qspin" */
+	struct sb_cmp_row *rows;
+	int nr_rows;
+};
+struct sb_cmp_opts {
+	const char *metric;	/* NULL: the file's throughput (*_per_s) column */
+	const char *by;		/* compared dimension, default "pattern" */
+	const char *baseline;	/* NULL: "ttl" if present, else the first level */
+	const char *rows;	/* row parameter; NULL: threads if it varies */
+	int nr_boot;
+};
+struct sb_cmp {
+	const struct sb_csv_doc *doc;
+	char *workload, *metric, *by, *row_param;
+	char *fixed;		/* parameters constant over the file: "cs 50ns, ps 50ns" */
+	char **key_cols;	/* parameter columns other than by */
+	int nr_key_cols;
+	char **levels;		/* values of by; levels[base] is the baseline */
+	int nr_levels, base;
+	struct sb_cmp_block *blocks;
+	int nr_blocks;
+	int min_n, max_n;
+};
+/* Returns 0, or -1 with err naming the option or FILE:LINE. */
+int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
+		 struct sb_cmp *cmp, char *err, size_t errlen);
+void sb_cmp_free(struct sb_cmp *cmp);
+/* The changelog block: <= 72 columns, headed by machine and parameters. */
+void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out);
+/* The throughput column of a runs file ("acq_per_s"), NULL if none. */
+const char *sb_runs_throughput_metric(const struct sb_csv_doc *doc);
+bool sb_runs_has_figure(const struct sb_csv_doc *doc, const char *metric);
+
+/* plot.c */
+/* Draw every plot whose data is present into DIR/plots; 0 or exit status. */
+int sb_plot_results(const struct sb_rundir *res, FILE *notes);
+
+/* report.c: DIR/report.md, written atomically. */
+int sb_report_write(const struct sb_rundir *res, char *err, size_t errlen);
 
 #endif /* SB_STUDY_H */

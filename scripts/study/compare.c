@@ -1,0 +1,1182 @@
+/*
+ * compare.c - group the runs of a results directory into configurations and
+ * compare the variants of one dimension (the pattern, by default) metric by
+ * metric: medians, ratios to a baseline, bootstrap intervals, verdicts.
+ *
+ * A runs file has the columns study,variant,rep, then workload, pattern, the
+ * workload's parameters, then its figures (HACKING.md).  Parameters are told
+ * from figures by position and name, and by one property that does not depend
+ * on names: a parameter has one value across all repetitions of a variant.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "harness.h"
+#include "study.h"
+
+#define TEXT_WIDTH	72
+
+static void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p) {
+		fprintf(stderr, "sheafbench: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d) {
+		fprintf(stderr, "sheafbench: out of memory\n");
+		exit(1);
+	}
+	return d;
+}
+
+static int set_err(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* ---- which columns are parameters, which are figures ---- */
+
+static bool has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && !strcmp(s + n - m, suffix);
+}
+
+static bool name_is_figure(const char *c)
+{
+	static const char *const parts[] = {
+		"_per_", "bounces", "jain", "fairness", "share", "elapsed",
+		"runtime", "overhead", "_p50", "_p90", "_p99", "_max_ns",
+		"duration_s", "_time_s", NULL
+	};
+	static const char *const prefixes[] = {
+		"wait_", "hold_", "lat_", "latency", "perf_", NULL
+	};
+
+	if (has_suffix(c, "_rate"))
+		return true;
+	for (int i = 0; parts[i]; i++)
+		if (strstr(c, parts[i]))
+			return true;
+	for (int i = 0; prefixes[i]; i++)
+		if (!strncmp(c, prefixes[i], strlen(prefixes[i])))
+			return true;
+	return false;
+}
+
+/* Does column c take more than one value among the reps of one variant? */
+static bool varies_within_variant(const struct sb_csv_doc *doc, int c)
+{
+	int vc = sb_csv_col(doc, "variant");
+
+	if (vc < 0)
+		return false;
+	for (int r = 1; r < doc->nr_rows; r++)
+		for (int q = 0; q < r; q++)
+			if (!strcmp(sb_csv_cell(doc, q, vc), sb_csv_cell(doc, r, vc))) {
+				if (strcmp(sb_csv_cell(doc, q, c), sb_csv_cell(doc, r, c)))
+					return true;
+				break;
+			}
+	return false;
+}
+
+/* Index one past the last parameter column. */
+static int first_figure_col(const struct sb_csv_doc *doc)
+{
+	int c = sb_csv_col(doc, "pattern") + 1;
+
+	while (c < doc->nr_cols && !name_is_figure(doc->cols[c]) &&
+	       !varies_within_variant(doc, c))
+		c++;
+	return c;
+}
+
+static bool is_param_col(const struct sb_csv_doc *doc, int c)
+{
+	if (c == sb_csv_col(doc, "workload") || c == sb_csv_col(doc, "pattern"))
+		return true;
+	return c > sb_csv_col(doc, "pattern") && c < first_figure_col(doc);
+}
+
+bool sb_runs_has_figure(const struct sb_csv_doc *doc, const char *metric)
+{
+	int c = sb_csv_col(doc, metric);
+
+	return c >= 0 && c >= first_figure_col(doc);
+}
+
+const char *sb_runs_throughput_metric(const struct sb_csv_doc *doc)
+{
+	if (sb_runs_has_figure(doc, "acq_per_s"))
+		return "acq_per_s";
+	for (int c = first_figure_col(doc); c < doc->nr_cols; c++)
+		if (has_suffix(doc->cols[c], "_per_s"))
+			return doc->cols[c];
+	return NULL;
+}
+
+/* "n/a" and "" are not measured (NaN); anything else must be a number. */
+static int parse_value(const struct sb_csv_doc *doc, int r, int c, double *v,
+		       char *err, size_t len)
+{
+	const char *s = sb_csv_cell(doc, r, c);
+	char *end;
+
+	if (!*s || !strcmp(s, "n/a")) {
+		*v = NAN;
+		return 0;
+	}
+	errno = 0;
+	*v = strtod(s, &end);
+	if (end == s || *end || errno == ERANGE || !isfinite(*v))
+		return set_err(err, len, "%s:%d: column %s: '%s' is not a number or n/a",
+			       doc->path, doc->lines[r], doc->cols[c], s);
+	return 0;
+}
+
+/* ---- the results directory ---- */
+
+static int runs_file_order(const struct dirent **a, const struct dirent **b)
+{
+	/* runs.csv first, then runs-<workload>.csv by name */
+	bool ma = !strcmp((*a)->d_name, "runs.csv"), mb = !strcmp((*b)->d_name, "runs.csv");
+
+	if (ma != mb)
+		return ma ? -1 : 1;
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int is_runs_file(const struct dirent *d)
+{
+	return !strncmp(d->d_name, "runs", 4) && has_suffix(d->d_name, ".csv") &&
+	       (d->d_name[4] == '.' || d->d_name[4] == '-');
+}
+
+static int check_runs_columns(const struct sb_csv_doc *doc, char *err, size_t len)
+{
+	int w = sb_csv_col(doc, "workload"), p = sb_csv_col(doc, "pattern");
+
+	if (w < 0 || p < 0)
+		return set_err(err, len, "%s:1: header lacks the workload and pattern columns",
+			       doc->path);
+	if (p < w)
+		return set_err(err, len, "%s:1: column pattern comes before workload", doc->path);
+	return 0;
+}
+
+static int load_doc(struct sb_rundir *res, const char *path, char *err, size_t len)
+{
+	struct sb_csv_doc *doc = sb_csv_load(path, err, len);
+
+	if (!doc)
+		return -1;
+	if (check_runs_columns(doc, err, len) < 0) {
+		sb_csv_doc_free(doc);
+		return -1;
+	}
+	res->docs = realloc(res->docs, (res->nr_docs + 1) * sizeof(*res->docs));
+	if (!res->docs) {
+		fprintf(stderr, "sheafbench: out of memory\n");
+		exit(1);
+	}
+	res->docs[res->nr_docs++] = doc;
+	return 0;
+}
+
+static int load_dir(struct sb_rundir *res, const char *dir, char *err, size_t len)
+{
+	struct dirent **list;
+	int n = scandir(dir, &list, is_runs_file, runs_file_order), rc = 0;
+
+	if (n < 0)
+		return set_err(err, len, "%s: %s", dir, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		char path[4096];
+
+		snprintf(path, sizeof(path), "%s/%s", dir, list[i]->d_name);
+		if (!rc)
+			rc = load_doc(res, path, err, len);
+		free(list[i]);
+	}
+	free(list);
+	if (!rc && !res->nr_docs)
+		return set_err(err, len, "%s: no runs.csv (not a results directory?)", dir);
+	return rc;
+}
+
+/*
+ * Minimal JSON lookup: the first member named key anywhere in the text.
+ * Strings come back unescaped (\" and \\ only; meta.json holds plain text),
+ * numbers and true/false/null as written; objects and arrays are not values.
+ */
+static const char *json_string_end(const char *p)
+{
+	for (; *p && *p != '"'; p++)
+		if (*p == '\\' && p[1])
+			p++;
+	return p;
+}
+
+static void json_copy_string(const char *s, const char *e, char *out, size_t len)
+{
+	size_t n = 0;
+
+	for (; s < e && n + 1 < len; s++) {
+		if (*s == '\\' && s + 1 < e)
+			s++;
+		out[n++] = *s;
+	}
+	out[n] = '\0';
+}
+
+bool sb_json_lookup(const char *json, const char *key, char *out, size_t len)
+{
+	size_t klen = strlen(key);
+
+	for (const char *p = json; *p; p++) {
+		const char *s, *e;
+
+		if (*p != '"')
+			continue;
+		s = p + 1;
+		e = json_string_end(s);
+		if (!*e)
+			return false;
+		p = e;
+		if ((size_t)(e - s) != klen || strncmp(s, key, klen))
+			continue;
+		for (e++; *e == ' ' || *e == '\t' || *e == '\n' || *e == '\r'; e++)
+			;
+		if (*e != ':')
+			continue;
+		for (e++; *e == ' ' || *e == '\t' || *e == '\n' || *e == '\r'; e++)
+			;
+		if (*e == '"') {
+			const char *ve = json_string_end(e + 1);
+
+			json_copy_string(e + 1, ve, out, len);
+			return true;
+		}
+		if (*e == '{' || *e == '[' || !*e)
+			return false;
+		s = e;
+		while (*e && *e != ',' && *e != '}' && *e != ']' && *e != '\n')
+			e++;
+		while (e > s && e[-1] == ' ')
+			e--;
+		snprintf(out, len, "%.*s", (int)(e - s), s);
+		return true;
+	}
+	return false;
+}
+
+/* First of several spellings of a key that the meta.json writer may use. */
+static bool meta_get(const char *json, const char *const *keys, char *out, size_t len)
+{
+	for (int i = 0; keys[i]; i++)
+		if (sb_json_lookup(json, keys[i], out, len) && *out && strcmp(out, "null"))
+			return true;
+	return false;
+}
+
+static char *read_text_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
+		fclose(f);
+		return NULL;
+	}
+	buf = xcalloc(n + 1, 1);
+	n = fread(buf, 1, n, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static const char *pmu_words(const char *v)
+{
+	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
+		return "PMU";
+	return "no PMU";
+}
+
+/* "Linux 6.1.0-27-amd64 #1 SMP ..." (uname -srvm) -> "6.1.0-27-amd64" */
+static void kernel_release(char *k)
+{
+	char *s = k, *e;
+
+	if (!strncmp(s, "Linux ", 6))
+		s += 6;
+	e = strchr(s, ' ');
+	if (e)
+		*e = '\0';
+	memmove(k, s, strlen(s) + 1);
+}
+
+static void describe_machine(const char *dir, char *out, size_t len)
+{
+	static const char *const cpu_keys[] = { "cpu_model", "model_name", "cpu", NULL };
+	static const char *const nr_keys[] = { "nr_cpus_online", "nr_cpus", NULL };
+	static const char *const kern_keys[] = { "kernel", "kernel_release", "uname_r", NULL };
+	static const char *const pmu_keys[] = { "pmu_available", "pmu", NULL };
+	char path[4096], cpu[128] = "unknown CPU", nr[16] = "?", kern[96] = "?", pmu[16] = "";
+	char *json;
+
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	json = read_text_file(path);
+	if (!json) {
+		snprintf(out, len, "machine unknown (no meta.json)");
+		return;
+	}
+	meta_get(json, cpu_keys, cpu, sizeof(cpu));
+	meta_get(json, nr_keys, nr, sizeof(nr));
+	if (meta_get(json, kern_keys, kern, sizeof(kern)))
+		kernel_release(kern);
+	meta_get(json, pmu_keys, pmu, sizeof(pmu));
+	snprintf(out, len, "%s (%s CPUs, kernel %s, %s)", cpu, nr, kern, pmu_words(pmu));
+	free(json);
+}
+
+int sb_rundir_load(const char *dir, struct sb_rundir *res, char *err, size_t errlen)
+{
+	struct stat st;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	res->dir = xstrdup(dir);
+	if (stat(dir, &st) < 0) {
+		rc = set_err(err, errlen, "%s: %s", dir, strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		rc = load_dir(res, dir, err, errlen);
+		describe_machine(dir, res->machine, sizeof(res->machine));
+	} else {
+		/* a single runs file: its directory holds meta.json */
+		char *slash = strrchr(res->dir, '/');
+
+		rc = load_doc(res, dir, err, errlen);
+		if (slash)
+			*slash = '\0';
+		else
+			strcpy(res->dir, ".");
+		describe_machine(res->dir, res->machine, sizeof(res->machine));
+	}
+	if (rc)
+		sb_rundir_free(res);
+	return rc;
+}
+
+void sb_rundir_free(struct sb_rundir *res)
+{
+	for (int i = 0; i < res->nr_docs; i++)
+		sb_csv_doc_free(res->docs[i]);
+	free(res->docs);
+	free(res->dir);
+	memset(res, 0, sizeof(*res));
+}
+
+/* ---- grouping ---- */
+
+/* "cs_ns" "50" -> "cs 50ns"; "kind" "qspin" -> "kind qspin" */
+static void param_words(const char *name, const char *val, char *out, size_t len)
+{
+	static const char *const units[] = { "_ns", "_us", "_ms", "_s", NULL };
+
+	for (int i = 0; units[i]; i++)
+		if (has_suffix(name, units[i]) && strlen(name) > strlen(units[i])) {
+			snprintf(out, len, "%.*s %s%s", (int)(strlen(name) - strlen(units[i])),
+				 name, val, units[i] + 1);
+			return;
+		}
+	snprintf(out, len, "%s %s", name, val);
+}
+
+static void append(char *buf, size_t len, const char *sep, const char *s)
+{
+	size_t n = strlen(buf);
+
+	snprintf(buf + n, len - n, "%s%s", n ? sep : "", s);
+}
+
+static int count_distinct(const struct sb_csv_doc *doc, int c)
+{
+	int n = 0;
+
+	for (int r = 0; r < doc->nr_rows; r++) {
+		int q;
+
+		for (q = 0; q < r; q++)
+			if (!strcmp(sb_csv_cell(doc, q, c), sb_csv_cell(doc, r, c)))
+				break;
+		n += q == r;
+	}
+	return n;
+}
+
+/* Baseline first, then the patterns in their design.md order, then by name. */
+static int level_rank(const char *v)
+{
+	static const char *const order[] = { "ttl", "sb", "tro", "lock", NULL };
+
+	for (int i = 0; order[i]; i++)
+		if (!strcmp(v, order[i]))
+			return i;
+	return 100;
+}
+
+static const char *sort_base;
+
+static int level_cmp(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	int rx, ry;
+
+	if (sort_base && (!strcmp(x, sort_base) || !strcmp(y, sort_base)))
+		return strcmp(x, sort_base) ? 1 : strcmp(y, sort_base) ? -1 : 0;
+	rx = level_rank(x);
+	ry = level_rank(y);
+	if (rx != ry)
+		return rx - ry;
+	return strcmp(x, y);
+}
+
+static int collect_levels(struct sb_cmp *cmp, int bc, const char *baseline,
+			  char *err, size_t len)
+{
+	const struct sb_csv_doc *doc = cmp->doc;
+
+	cmp->levels = xcalloc(doc->nr_rows, sizeof(char *));
+	for (int r = 0; r < doc->nr_rows; r++) {
+		const char *v = sb_csv_cell(doc, r, bc);
+		int i;
+
+		for (i = 0; i < cmp->nr_levels; i++)
+			if (!strcmp(cmp->levels[i], v))
+				break;
+		if (i == cmp->nr_levels)
+			cmp->levels[cmp->nr_levels++] = xstrdup(v);
+	}
+	sort_base = baseline ? baseline : "ttl";
+	qsort(cmp->levels, cmp->nr_levels, sizeof(char *), level_cmp);
+	sort_base = NULL;
+	cmp->base = 0;
+	if (baseline && (!cmp->nr_levels || strcmp(cmp->levels[0], baseline))) {
+		char have[256] = "";
+
+		for (int i = 0; i < cmp->nr_levels; i++)
+			append(have, sizeof(have), ", ", cmp->levels[i]);
+		return set_err(err, len, "--baseline: '%s' is not a value of column %s in %s (values: %s)",
+			       baseline, cmp->by, doc->path, have);
+	}
+	return 0;
+}
+
+static int level_index(const struct sb_cmp *cmp, const char *v)
+{
+	for (int i = 0; i < cmp->nr_levels; i++)
+		if (!strcmp(cmp->levels[i], v))
+			return i;
+	return -1;
+}
+
+struct key_cols {
+	int *cols;		/* doc column of each key column */
+	int nr;
+	int row;		/* index into cols of the row parameter, -1: none */
+	bool *varies;
+};
+
+static void choose_key_cols(struct sb_cmp *cmp, struct key_cols *k, int bc)
+{
+	const struct sb_csv_doc *doc = cmp->doc;
+
+	k->cols = xcalloc(doc->nr_cols, sizeof(int));
+	k->varies = xcalloc(doc->nr_cols, sizeof(bool));
+	k->nr = 0;
+	for (int c = 0; c < doc->nr_cols; c++)
+		if (c != bc && is_param_col(doc, c)) {
+			k->varies[k->nr] = count_distinct(doc, c) > 1;
+			k->cols[k->nr++] = c;
+		}
+	cmp->key_cols = xcalloc(k->nr, sizeof(char *));
+	cmp->nr_key_cols = k->nr;
+	for (int i = 0; i < k->nr; i++)
+		cmp->key_cols[i] = xstrdup(doc->cols[k->cols[i]]);
+}
+
+static int choose_row_param(struct sb_cmp *cmp, struct key_cols *k, const char *want,
+			    char *err, size_t len)
+{
+	const struct sb_csv_doc *doc = cmp->doc;
+
+	k->row = -1;
+	for (int i = 0; i < k->nr; i++) {
+		const char *name = doc->cols[k->cols[i]];
+
+		if (want ? !strcmp(name, want) : k->varies[i] && !strcmp(name, "threads"))
+			k->row = i;
+	}
+	/* no threads axis: rows along the first parameter that varies */
+	for (int i = 0; !want && k->row < 0 && i < k->nr; i++)
+		if (k->varies[i])
+			k->row = i;
+	if (want && k->row < 0)
+		return set_err(err, len, "--rows: '%s' is not a parameter column of %s",
+			       want, doc->path);
+	cmp->row_param = xstrdup(k->row >= 0 ? doc->cols[k->cols[k->row]] : "all");
+	return 0;
+}
+
+static void describe_fixed(struct sb_cmp *cmp, const struct key_cols *k)
+{
+	char buf[1024] = "", w[256];
+
+	for (int i = 0; i < k->nr; i++) {
+		const char *name = cmp->doc->cols[k->cols[i]];
+
+		if (k->varies[i] || i == k->row || !strcmp(name, "workload"))
+			continue;
+		param_words(name, sb_csv_cell(cmp->doc, 0, k->cols[i]), w, sizeof(w));
+		append(buf, sizeof(buf), ", ", w);
+	}
+	cmp->fixed = xstrdup(buf);
+}
+
+static void block_of_row(const struct sb_cmp *cmp, const struct key_cols *k, int r,
+			 char *title, char *tag, size_t len)
+{
+	char w[256];
+
+	title[0] = tag[0] = '\0';
+	for (int i = 0; i < k->nr; i++) {
+		const char *name = cmp->doc->cols[k->cols[i]];
+		const char *v = sb_csv_cell(cmp->doc, r, k->cols[i]);
+
+		if (!k->varies[i] || i == k->row)
+			continue;
+		param_words(name, v, w, sizeof(w));
+		append(title, len, ", ", w);
+		snprintf(w, sizeof(w), "%s=%s", name, v);
+		append(tag, len, ",", w);
+	}
+	if (!tag[0])
+		snprintf(tag, len, "all");
+}
+
+static struct sb_cmp_block *find_block(struct sb_cmp *cmp, const char *title, const char *tag)
+{
+	for (int i = 0; i < cmp->nr_blocks; i++)
+		if (!strcmp(cmp->blocks[i].tag, tag))
+			return &cmp->blocks[i];
+	cmp->blocks[cmp->nr_blocks].title = xstrdup(title);
+	cmp->blocks[cmp->nr_blocks].tag = xstrdup(tag);
+	cmp->blocks[cmp->nr_blocks].rows = xcalloc(cmp->doc->nr_rows, sizeof(struct sb_cmp_row));
+	return &cmp->blocks[cmp->nr_blocks++];
+}
+
+static struct sb_cmp_row *find_row(struct sb_cmp *cmp, struct sb_cmp_block *b,
+				   const struct key_cols *k, int r)
+{
+	char key[2048] = "";
+	struct sb_cmp_row *row;
+
+	for (int i = 0; i < k->nr; i++)
+		append(key, sizeof(key), "\x1f", sb_csv_cell(cmp->doc, r, k->cols[i]));
+	for (int i = 0; i < b->nr_rows; i++)
+		if (!strcmp(b->rows[i].key, key))
+			return &b->rows[i];
+	row = &b->rows[b->nr_rows++];
+	row->key = xstrdup(key);
+	row->label = xstrdup(k->row >= 0 ? sb_csv_cell(cmp->doc, r, k->cols[k->row]) : "all");
+	row->params = xcalloc(k->nr, sizeof(char *));
+	for (int i = 0; i < k->nr; i++)
+		row->params[i] = xstrdup(sb_csv_cell(cmp->doc, r, k->cols[i]));
+	row->cells = xcalloc(cmp->nr_levels, sizeof(struct sb_cmp_cell));
+	for (int l = 0; l < cmp->nr_levels; l++)
+		row->cells[l].v = xcalloc(cmp->doc->nr_rows, sizeof(double));
+	return row;
+}
+
+static int fill_cells(struct sb_cmp *cmp, const struct key_cols *k, int bc, int mc,
+		      char *err, size_t len)
+{
+	const struct sb_csv_doc *doc = cmp->doc;
+
+	cmp->blocks = xcalloc(doc->nr_rows, sizeof(struct sb_cmp_block));
+	for (int r = 0; r < doc->nr_rows; r++) {
+		char title[1024], tag[1024];
+		struct sb_cmp_block *b;
+		struct sb_cmp_cell *cell;
+		double v;
+
+		if (parse_value(doc, r, mc, &v, err, len) < 0)
+			return -1;
+		block_of_row(cmp, k, r, title, tag, sizeof(title));
+		b = find_block(cmp, title, tag);
+		cell = &find_row(cmp, b, k, r)->cells[level_index(cmp, sb_csv_cell(doc, r, bc))];
+		if (!isnan(v))
+			cell->v[cell->n++] = v;
+	}
+	return 0;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct sb_cmp_row *x = a, *y = b;
+	char *ex, *ey;
+	double dx = strtod(x->label, &ex), dy = strtod(y->label, &ey);
+
+	if (*ex || *ey || ex == x->label || ey == y->label)
+		return 0;
+	return (dx > dy) - (dx < dy);
+}
+
+static void summarize_row(struct sb_cmp *cmp, struct sb_cmp_row *row, int nr_boot)
+{
+	struct sb_cmp_cell *base = &row->cells[cmp->base];
+	int dir = sb_metric_direction(cmp->metric);
+
+	for (int l = 0; l < cmp->nr_levels; l++) {
+		struct sb_cmp_cell *c = &row->cells[l];
+		char label[2300];
+
+		snprintf(label, sizeof(label), "%s\x1f%s", row->key, cmp->levels[l]);
+		c->med = sb_boot_median(c->v, c->n, nr_boot, sb_seed_of(cmp->metric, label));
+		c->ratio = sb_boot_ratio(c->v, c->n, base->v, base->n, nr_boot,
+					 sb_seed_of(label, cmp->levels[cmp->base]));
+		c->verdict = l == cmp->base ? SB_VERDICT_SAME : sb_verdict_of(&c->ratio, dir);
+		if (c->n && (!cmp->min_n || c->n < cmp->min_n))
+			cmp->min_n = c->n;
+		if (c->n > cmp->max_n)
+			cmp->max_n = c->n;
+	}
+}
+
+static int resolve_columns(struct sb_cmp *cmp, const struct sb_cmp_opts *o, int *bc,
+			   int *mc, char *err, size_t len)
+{
+	const struct sb_csv_doc *doc = cmp->doc;
+	const char *metric = o->metric ? o->metric : sb_runs_throughput_metric(doc);
+
+	if (!metric)
+		return set_err(err, len, "%s: no throughput (*_per_s) column; choose one with --metric",
+			       doc->path);
+	*mc = sb_csv_col(doc, metric);
+	if (*mc < 0 || !sb_runs_has_figure(doc, metric))
+		return set_err(err, len, "--metric: '%s' is not a figure column of %s", metric,
+			       doc->path);
+	*bc = sb_csv_col(doc, cmp->by);
+	if (*bc < 0 || !is_param_col(doc, *bc))
+		return set_err(err, len, "--by: '%s' is not a parameter column of %s", cmp->by,
+			       doc->path);
+	cmp->metric = xstrdup(metric);
+	return 0;
+}
+
+int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
+		 struct sb_cmp *cmp, char *err, size_t len)
+{
+	struct key_cols k = { 0 };
+	int bc, mc, rc;
+
+	memset(cmp, 0, sizeof(*cmp));
+	cmp->doc = doc;
+	cmp->by = xstrdup(o->by ? o->by : "pattern");
+	rc = resolve_columns(cmp, o, &bc, &mc, err, len);
+	if (!rc)
+		rc = collect_levels(cmp, bc, o->baseline, err, len);
+	if (!rc) {
+		choose_key_cols(cmp, &k, bc);
+		rc = choose_row_param(cmp, &k, o->rows, err, len);
+	}
+	if (!rc) {
+		describe_fixed(cmp, &k);
+		cmp->workload = xstrdup(doc->nr_rows ?
+			sb_csv_cell(doc, 0, sb_csv_col(doc, "workload")) : "none");
+		rc = fill_cells(cmp, &k, bc, mc, err, len);
+	}
+	for (int b = 0; !rc && b < cmp->nr_blocks; b++) {
+		struct sb_cmp_block *blk = &cmp->blocks[b];
+
+		qsort(blk->rows, blk->nr_rows, sizeof(*blk->rows), row_cmp);
+		for (int r = 0; r < blk->nr_rows; r++)
+			summarize_row(cmp, &blk->rows[r], o->nr_boot > 0 ? o->nr_boot : SB_NR_BOOT);
+	}
+	free(k.cols);
+	free(k.varies);
+	if (rc)
+		sb_cmp_free(cmp);
+	return rc;
+}
+
+void sb_cmp_free(struct sb_cmp *cmp)
+{
+	for (int b = 0; b < cmp->nr_blocks; b++) {
+		struct sb_cmp_block *blk = &cmp->blocks[b];
+
+		for (int r = 0; r < blk->nr_rows; r++) {
+			for (int l = 0; l < cmp->nr_levels; l++)
+				free(blk->rows[r].cells[l].v);
+			for (int i = 0; i < cmp->nr_key_cols; i++)
+				free(blk->rows[r].params[i]);
+			free(blk->rows[r].params);
+			free(blk->rows[r].cells);
+			free(blk->rows[r].label);
+			free(blk->rows[r].key);
+		}
+		free(blk->rows);
+		free(blk->title);
+		free(blk->tag);
+	}
+	for (int l = 0; l < cmp->nr_levels; l++)
+		free(cmp->levels[l]);
+	for (int i = 0; i < cmp->nr_key_cols; i++)
+		free(cmp->key_cols[i]);
+	free(cmp->key_cols);
+	free(cmp->levels);
+	free(cmp->blocks);
+	free(cmp->workload);
+	free(cmp->metric);
+	free(cmp->by);
+	free(cmp->row_param);
+	free(cmp->fixed);
+	memset(cmp, 0, sizeof(*cmp));
+}
+
+/* ---- the changelog block ---- */
+
+struct unit {
+	double scale;
+	char name[48];
+};
+
+static const char *si_prefix(double max, double *scale)
+{
+	static const struct { double f; const char *p; } pre[] = {
+		{ 1e9, "G" }, { 1e6, "M" }, { 1e3, "k" }, { 1, "" },
+	};
+
+	for (int i = 0; i < 4; i++)
+		if (max >= pre[i].f || i == 3) {
+			*scale = pre[i].f;
+			return pre[i].p;
+		}
+	return "";
+}
+
+/* acq_per_s -> "Macq/s"; ns_per_acq -> "ns/acq"; wait_p99_ns -> "us"; rmw_per_acq -> "rmw/acq" */
+static void metric_unit(const char *metric, double max, struct unit *u)
+{
+	const char *per = strstr(metric, "_per_");
+	const char *p;
+
+	u->scale = 1;
+	u->name[0] = '\0';
+	if (has_suffix(metric, "_per_s")) {
+		p = si_prefix(max, &u->scale);
+		snprintf(u->name, sizeof(u->name), "%s%.*s/s", p, (int)(per - metric), metric);
+	} else if (!strncmp(metric, "ns_per_", 7) || has_suffix(metric, "_ns")) {
+		bool us = max >= 1e4;
+
+		u->scale = us ? 1e3 : 1;
+		snprintf(u->name, sizeof(u->name), "%s%s%s", us ? "us" : "ns",
+			 per ? "/" : "", per ? per + 5 : "");
+	} else if (per) {
+		snprintf(u->name, sizeof(u->name), "%.*s/%s", (int)(per - metric), metric, per + 5);
+	}
+}
+
+static void fmt3(char *b, size_t n, double v)
+{
+	double a = fabs(v);
+
+	if (isnan(v))
+		snprintf(b, n, "n/a");
+	else if (a >= 100)
+		snprintf(b, n, "%.0f", v);
+	else if (a >= 10)
+		snprintf(b, n, "%.1f", v);
+	else if (a >= 1)
+		snprintf(b, n, "%.2f", v);
+	else if (a >= 0.01 || a == 0)
+		snprintf(b, n, "%.3f", v);
+	else
+		snprintf(b, n, "%.2g", v);
+}
+
+static void fmt_ratio(char *b, size_t n, double v)
+{
+	if (isnan(v) || isinf(v))
+		snprintf(b, n, "n/a");
+	else
+		snprintf(b, n, fabs(v) >= 100 ? "%.0f" : "%.2f", v);
+}
+
+static void base_cell_text(const struct sb_cmp_cell *c, const struct unit *u, char *b, size_t n)
+{
+	char m[32], lo[32], hi[32];
+
+	if (!c->n) {
+		snprintf(b, n, "n/a");
+		return;
+	}
+	fmt3(m, sizeof(m), c->med.est / u->scale);
+	if (!c->med.valid) {
+		snprintf(b, n, "%s (n=%d)", m, c->n);
+		return;
+	}
+	fmt3(lo, sizeof(lo), c->med.lo / u->scale);
+	fmt3(hi, sizeof(hi), c->med.hi / u->scale);
+	snprintf(b, n, "%s [%s,%s]", m, lo, hi);
+}
+
+static void ratio_cell_text(const struct sb_cmp_cell *c, char *b, size_t n)
+{
+	char r[32], lo[32], hi[32];
+
+	fmt_ratio(r, sizeof(r), c->ratio.est);
+	if (!c->ratio.valid) {
+		snprintf(b, n, "%s %c", r, isnan(c->ratio.est) ? ' ' : '?');
+		return;
+	}
+	fmt_ratio(lo, sizeof(lo), c->ratio.lo);
+	fmt_ratio(hi, sizeof(hi), c->ratio.hi);
+	snprintf(b, n, "%s [%s,%s] %c", r, lo, hi, sb_verdict_mark(c->verdict));
+}
+
+/* Print text in lines of at most TEXT_WIDTH, breaking after ", " or spaces. */
+static void print_wrapped(FILE *out, const char *text)
+{
+	const char *indent = "";
+
+	while (strlen(indent) + strlen(text) > TEXT_WIDTH) {
+		int room = TEXT_WIDTH - (int)strlen(indent), cut = room;
+
+		while (cut > room / 2 && text[cut] != ' ')
+			cut--;
+		if (text[cut] != ' ')
+			cut = room;
+		fprintf(out, "%s%.*s\n", indent, cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+		indent = "  ";
+	}
+	fprintf(out, "%s%s\n", indent, text);
+}
+
+struct text_table {
+	int nr_cols, nr_rows;
+	char **cells;		/* (nr_rows + 1) * nr_cols, row 0 is the header */
+	int *width;
+};
+
+static char **tt_cell(struct text_table *t, int r, int c)
+{
+	return &t->cells[r * t->nr_cols + c];
+}
+
+static void tt_fill(struct text_table *t, const struct sb_cmp *cmp,
+		    const struct sb_cmp_block *blk, const struct unit *u)
+{
+	char b[160];
+
+	t->nr_cols = cmp->nr_levels + 1;
+	t->nr_rows = blk->nr_rows + 1;
+	t->cells = xcalloc(t->nr_cols * t->nr_rows, sizeof(char *));
+	t->width = xcalloc(t->nr_cols, sizeof(int));
+	*tt_cell(t, 0, 0) = xstrdup(cmp->row_param);
+	for (int l = 0; l < cmp->nr_levels; l++) {
+		if (l == cmp->base)
+			snprintf(b, sizeof(b), "%s%s%s", cmp->levels[l], *u->name ? " " : "", u->name);
+		else
+			snprintf(b, sizeof(b), "%s/%s", cmp->levels[l], cmp->levels[cmp->base]);
+		*tt_cell(t, 0, l + 1) = xstrdup(b);
+	}
+	for (int r = 0; r < blk->nr_rows; r++) {
+		const struct sb_cmp_row *row = &blk->rows[r];
+
+		*tt_cell(t, r + 1, 0) = xstrdup(row->label);
+		for (int l = 0; l < cmp->nr_levels; l++) {
+			if (l == cmp->base)
+				base_cell_text(&row->cells[l], u, b, sizeof(b));
+			else
+				ratio_cell_text(&row->cells[l], b, sizeof(b));
+			*tt_cell(t, r + 1, l + 1) = xstrdup(b);
+		}
+	}
+	for (int i = 0; i < t->nr_cols * t->nr_rows; i++) {
+		int w = strlen(t->cells[i]);
+
+		if (w > t->width[i % t->nr_cols])
+			t->width[i % t->nr_cols] = w;
+	}
+}
+
+static void tt_free(struct text_table *t)
+{
+	for (int i = 0; i < t->nr_cols * t->nr_rows; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->width);
+}
+
+/* Columns [from, to) after the label column; the label is right-aligned. */
+static void tt_print(const struct text_table *t, int from, int to, FILE *out)
+{
+	for (int r = 0; r < t->nr_rows; r++) {
+		char line[1024];
+		int n = snprintf(line, sizeof(line), "%*s", t->width[0], t->cells[r * t->nr_cols]);
+
+		for (int c = from; c < to && n < (int)sizeof(line); c++)
+			n += snprintf(line + n, sizeof(line) - n, "  %-*s", t->width[c],
+				      t->cells[r * t->nr_cols + c]);
+		while (n > 0 && line[n - 1] == ' ')
+			line[--n] = '\0';
+		fprintf(out, "%s\n", line);
+	}
+}
+
+/* Wider than TEXT_WIDTH: split the columns into several tables. */
+static void tt_print_fitted(const struct text_table *t, FILE *out)
+{
+	int from = 1;
+
+	while (from < t->nr_cols) {
+		int w = t->width[0], to = from;
+
+		while (to < t->nr_cols && (to == from || w + 2 + t->width[to] <= TEXT_WIDTH))
+			w += 2 + t->width[to++];
+		if (from > 1)
+			fputc('\n', out);
+		tt_print(t, from, to, out);
+		from = to;
+	}
+}
+
+static double block_max_median(const struct sb_cmp *cmp)
+{
+	double max = 0;
+
+	for (int b = 0; b < cmp->nr_blocks; b++)
+		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
+			double m = cmp->blocks[b].rows[r].cells[cmp->base].med.est;
+
+			if (isfinite(m) && fabs(m) > max)
+				max = fabs(m);
+		}
+	return max;
+}
+
+static void print_heading(const struct sb_cmp *cmp, const char *machine, FILE *out)
+{
+	char line[1024], reps[32];
+
+	if (cmp->min_n == cmp->max_n)
+		snprintf(reps, sizeof(reps), "%d", cmp->max_n);
+	else
+		snprintf(reps, sizeof(reps), "%d-%d", cmp->min_n, cmp->max_n);
+	snprintf(line, sizeof(line), "%s: %s%s%s reps, %s (%s is better)", cmp->workload,
+		 cmp->fixed, *cmp->fixed ? ", " : "", reps, cmp->metric,
+		 sb_metric_direction(cmp->metric) > 0 ? "higher" : "lower");
+	print_wrapped(out, line);
+	print_wrapped(out, machine);
+}
+
+static void print_legend(const struct sb_cmp *cmp, FILE *out)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "%s: median [95%% bootstrap CI]; X/%s: ratio of medians"
+		 " [95%% CI]", cmp->levels[cmp->base], cmp->levels[cmp->base]);
+	print_wrapped(out, line);
+	snprintf(line, sizeof(line), "+ %s, - %s, = no difference shown (CI holds 1),"
+		 " ? under %d runs", sb_verdict_word(SB_VERDICT_BETTER, cmp->metric),
+		 sb_verdict_word(SB_VERDICT_WORSE, cmp->metric), SB_MIN_REPS_FOR_CI);
+	print_wrapped(out, line);
+}
+
+void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out)
+{
+	struct unit u;
+
+	metric_unit(cmp->metric, block_max_median(cmp), &u);
+	print_heading(cmp, machine, out);
+	for (int b = 0; b < cmp->nr_blocks; b++) {
+		struct text_table t;
+
+		fputc('\n', out);
+		if (cmp->nr_blocks > 1 || *cmp->blocks[b].title)
+			print_wrapped(out, cmp->blocks[b].title);
+		tt_fill(&t, cmp, &cmp->blocks[b], &u);
+		tt_print_fitted(&t, out);
+		tt_free(&t);
+	}
+	fputc('\n', out);
+	print_legend(cmp, out);
+}
+
+/* ---- csv and json: one row per (configuration, level) ---- */
+
+static void report_ci(struct sb_report *rep, const char *prefix, const struct sb_ci *ci)
+{
+	char col[64];
+
+	snprintf(col, sizeof(col), "%s", prefix);
+	sb_report_f64(rep, col, ci->est);
+	snprintf(col, sizeof(col), "%s_ci_lo", prefix);
+	sb_report_f64(rep, col, ci->valid ? ci->lo : NAN);
+	snprintf(col, sizeof(col), "%s_ci_hi", prefix);
+	sb_report_f64(rep, col, ci->valid ? ci->hi : NAN);
+}
+
+static void report_cmp(const struct sb_cmp *cmp, struct sb_report *rep)
+{
+	for (int b = 0; b < cmp->nr_blocks; b++)
+		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
+			const struct sb_cmp_row *row = &cmp->blocks[b].rows[r];
+
+			for (int l = 0; l < cmp->nr_levels; l++) {
+				const struct sb_cmp_cell *c = &row->cells[l];
+
+				sb_report_row(rep);
+				sb_report_str(rep, "metric", cmp->metric);
+				for (int i = 0; i < cmp->nr_key_cols; i++)
+					sb_report_str(rep, cmp->key_cols[i], row->params[i]);
+				sb_report_str(rep, cmp->by, cmp->levels[l]);
+				sb_report_str(rep, "baseline", cmp->levels[cmp->base]);
+				sb_report_u64(rep, "n", c->n);
+				report_ci(rep, "median", &c->med);
+				report_ci(rep, "ratio", &c->ratio);
+				sb_report_str(rep, "verdict", l == cmp->base ? "baseline" :
+					      sb_verdict_word(c->verdict, cmp->metric));
+			}
+		}
+}
+
+/* ---- the command ---- */
+
+static void compare_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: sheafbench compare RESULTS_DIR|RUNS_CSV [options]\n"
+		"  --metric COL     figure to compare (default: the throughput column, *_per_s)\n"
+		"  --by COL         compared dimension (default: pattern)\n"
+		"  --baseline V     value of --by the others are divided by (default: ttl)\n"
+		"  --rows COL       parameter along the rows (default: threads)\n"
+		"  --format F       table (changelog text, <= 72 columns), csv or json\n"
+		"Medians of the repetitions with 95%% percentile-bootstrap intervals (%d\n"
+		"resamples, fixed seeds: the same directory always prints the same text);\n"
+		"a verdict only where the ratio's interval excludes 1.\n", SB_NR_BOOT);
+}
+
+struct compare_args {
+	struct sb_cmp_opts o;
+	enum sb_format format;
+	const char *dir;
+};
+
+static void parse_compare_args(int argc, char **argv, struct compare_args *a)
+{
+	static const struct option longopts[] = {
+		{ "metric", required_argument, NULL, 'm' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "baseline", required_argument, NULL, 'B' },
+		{ "rows", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	memset(a, 0, sizeof(*a));
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'm': a->o.metric = optarg; break;
+		case 'b': a->o.by = optarg; break;
+		case 'B': a->o.baseline = optarg; break;
+		case 'r': a->o.rows = optarg; break;
+		case 'f': a->format = sb_parse_format(argv[0], optarg); break;
+		case 'h': compare_usage(stdout); exit(0);
+		default:
+			sb_die_usage(argv[0], "%s: unknown option or missing value (see --help)",
+				     argv[optind - 1]);
+		}
+	}
+	if (optind != argc - 1)
+		sb_die_usage(argv[0], "expected one RESULTS_DIR, got %d arguments (see --help)",
+			     argc - optind);
+	a->dir = argv[optind];
+}
+
+/* Metric given explicitly: files that lack it are skipped, unless all do. */
+static bool doc_takes_part(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o)
+{
+	if (o->metric)
+		return sb_runs_has_figure(doc, o->metric);
+	return sb_runs_throughput_metric(doc) != NULL;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct compare_args a;
+	struct sb_rundir res;
+	struct sb_report *rep;
+	char err[1024];
+	int done = 0;
+
+	parse_compare_args(argc, argv, &a);
+	if (sb_rundir_load(a.dir, &res, err, sizeof(err)) < 0)
+		sb_die_usage(argv[0], "%s", err);
+	rep = sb_report_new();
+	for (int i = 0; i < res.nr_docs; i++) {
+		struct sb_cmp cmp;
+
+		if (!doc_takes_part(res.docs[i], &a.o) && (done || i + 1 < res.nr_docs))
+			continue;
+		if (sb_cmp_build(res.docs[i], &a.o, &cmp, err, sizeof(err)) < 0)
+			sb_die_usage(argv[0], "%s", err);
+		if (a.format == SB_FMT_TABLE) {
+			if (done)
+				fputc('\n', stdout);
+			sb_cmp_print_text(&cmp, res.machine, stdout);
+		} else {
+			report_cmp(&cmp, rep);
+		}
+		sb_cmp_free(&cmp);
+		done++;
+	}
+	if (a.format != SB_FMT_TABLE)
+		sb_report_print(rep, a.format, stdout);
+	sb_report_free(rep);
+	sb_rundir_free(&res);
+	return 0;
+}
