@@ -58,7 +58,6 @@ struct sb_topology;
 #define PG_tail		(1U << 2)	/* tail page of an allocated run of order > 0 */
 #define PG_pcp		(1U << 3)	/* on a per-CPU page list */
 #define PG_deferred	(1U << 4)	/* on a zone's deferred (nolock) free list */
-#define PG_slab		(1U << 5)	/* set and cleared by the slab layer */
 
 /*
  * Per-page metadata, one per 4 KiB page of every zone, in one array (mem_map)

@@ -1,0 +1,16 @@
+# Page allocator (layer 2) tests, included by tests/alloc/CMakeLists.txt.
+# One executable per test and acquisition pattern, linked to sballoc_<pattern>.
+set(SB_PAGE_TESTS page_buddy page_concurrency page_nolock page_fail_inject page_numa)
+foreach(t ${SB_PAGE_TESTS})
+  if(NOT EXISTS ${CMAKE_CURRENT_LIST_DIR}/${t}.c)
+    continue()
+  endif()
+  foreach(p ${SB_PATTERNS})
+    add_executable(${t}_${p} ${CMAKE_CURRENT_LIST_DIR}/${t}.c)
+    sb_pattern_definitions(${t}_${p} ${p})
+    target_include_directories(${t}_${p} PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+    target_link_libraries(${t}_${p} PRIVATE sballoc_${p})
+    add_test(NAME ${t}_${p} COMMAND ${t}_${p})
+    set_tests_properties(${t}_${p} PROPERTIES LABELS quick TIMEOUT 60)
+  endforeach()
+endforeach()

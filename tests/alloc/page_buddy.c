@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Buddy allocator correctness, one thread: splitting and merging leave the
+ * free lists exactly as they started, every page of the zone can be handed
+ * out once and only once, and metadata lookups find the run's head.
+ */
+#include "page_test.h"
+
+#define ARENA	(4UL << 20)		/* one max-order run per arena */
+#define LIMIT	(2 * ARENA)
+#define NR_PAGES (LIMIT / PAGE_SIZE)
+
+static void expect_free_runs(const unsigned long *want, const char *when)
+{
+	struct page_zone_stats zs;
+
+	page_alloc_read_zone(0, &zs);
+	for (int o = 0; o <= MAX_ORDER; o++)
+		CHECK(zs.nr_free[o] == want[o], "%s: order %d has %lu free runs, want %lu",
+		      when, o, (unsigned long)zs.nr_free[o], want[o]);
+}
+
+/* An order-1 request splits one max-order run: one free run at each order 1..9. */
+static void test_split_and_merge(void)
+{
+	unsigned long initial[MAX_ORDER + 1] = { [MAX_ORDER] = 2 };
+	unsigned long split[MAX_ORDER + 1] = { [MAX_ORDER] = 1 };
+	struct page *a, *b;
+
+	/* Grow both arenas first so the initial state is two max-order runs. */
+	a = alloc_pages(0, MAX_ORDER);
+	b = alloc_pages(0, MAX_ORDER);
+	CHECK(a && b && a != b, "two max-order runs");
+	__free_pages(a, MAX_ORDER);
+	__free_pages(b, MAX_ORDER);
+	expect_free_runs(initial, "after growth");
+
+	a = alloc_pages(0, 1);
+	CHECK(a, "order-1 alloc");
+	for (int o = 1; o < MAX_ORDER; o++)
+		split[o] = 1;
+	expect_free_runs(split, "after one split");
+	b = alloc_pages(0, 1);
+	CHECK(b == a + 2, "the second order-1 run is the first one's buddy");
+	CHECK((char *)page_address(b) == (char *)page_address(a) + 2 * PAGE_SIZE,
+	      "buddy address");
+	__free_pages(a, 1);
+	__free_pages(b, 1);
+	expect_free_runs(initial, "after merging back");
+	CHECK(page_alloc_check_all_free(), "all free after split/merge");
+}
+
+static void test_metadata(void)
+{
+	struct page *page = alloc_pages(0, 3);
+	char *addr;
+
+	CHECK(page, "order-3 alloc");
+	addr = page_address(page);
+	CHECK(virt_to_page(addr) == page, "virt_to_page(page_address(page))");
+	CHECK(virt_to_head_page(addr + 5 * PAGE_SIZE + 17) == page, "tail finds its head");
+	CHECK(page_alloc_owns(addr + 8 * PAGE_SIZE - 1), "owns the last byte");
+	CHECK(!page_alloc_owns(&page), "does not own the stack");
+	CHECK(page_to_nid(page) == 0, "node 0");
+	CHECK(((uintptr_t)addr & (8 * PAGE_SIZE - 1)) == 0, "an order-3 run is 32 KiB aligned");
+	free_pages(addr, 3);
+}
+
+/* Every page is inside the zone and no page was handed out twice. */
+static void check_distinct(void *const *pages, unsigned long n, char *seen)
+{
+	uintptr_t lo = UINTPTR_MAX;
+
+	for (unsigned long i = 0; i < n; i++) {
+		CHECK(page_alloc_owns(pages[i]), "page %lu owned", i);
+		CHECK(page_test_verify(pages[i], 0, i), "contents of page %lu", i);
+		if ((uintptr_t)pages[i] < lo)
+			lo = (uintptr_t)pages[i];
+	}
+	for (unsigned long i = 0; i < n; i++) {
+		unsigned long off = ((uintptr_t)pages[i] - lo) / PAGE_SIZE;
+
+		CHECK(off < NR_PAGES && !seen[off], "page %lu handed out twice", i);
+		seen[off] = 1;
+	}
+}
+
+/* Every order-0 page once: the zone hands out exactly NR_PAGES distinct pages. */
+static void test_exhaust_order0(void)
+{
+	static void *pages[NR_PAGES + 1];
+	struct page_alloc_stats st;
+	unsigned long n = 0;
+	uint64_t rnd = 42;
+	char *seen = calloc(NR_PAGES, 1);
+
+	CHECK(seen, "calloc");
+	while (n <= NR_PAGES && (pages[n] = get_free_pages(NUMA_NO_NODE, 0)))
+		page_test_fill(pages[n], 0, n), n++;
+	CHECK(n == NR_PAGES, "got %lu pages of %lu", n, NR_PAGES);
+	check_distinct(pages, n, seen);
+	page_alloc_read_stats(&st);
+	CHECK(st.alloc_failures >= 1, "the allocation past the limit failed");
+	/* free in a shuffled order */
+	for (unsigned long i = n - 1; i > 0; i--) {
+		unsigned long j = page_test_rand(&rnd) % (i + 1);
+		void *t = pages[i];
+
+		pages[i] = pages[j];
+		pages[j] = t;
+	}
+	for (unsigned long i = 0; i < n; i++)
+		free_pages(pages[i], 0);
+	free(seen);
+	CHECK(page_alloc_check_all_free(), "all free after the order-0 exhaust");
+}
+
+/* Random orders until the zone is full, then free in random order. */
+static void test_mixed_orders(void)
+{
+	struct { void *addr; unsigned int order; } runs[NR_PAGES];
+	unsigned long n = 0, pages = 0;
+	uint64_t rnd = 7;
+	int misses = 0;
+
+	while (misses < 64) {
+		unsigned int order = page_test_rand(&rnd) % 5;
+
+		runs[n].addr = get_free_pages(0, order);
+		if (!runs[n].addr) {
+			misses++;
+			continue;
+		}
+		runs[n].order = order;
+		page_test_fill(runs[n].addr, order, n);
+		pages += 1UL << order;
+		n++;
+	}
+	CHECK(pages > NR_PAGES - 16 * 32, "zone nearly full: %lu of %lu pages", pages, NR_PAGES);
+	while (n) {
+		unsigned long i = page_test_rand(&rnd) % n;
+
+		CHECK(page_test_verify(runs[i].addr, runs[i].order, i), "contents of run %lu", i);
+		free_pages(runs[i].addr, runs[i].order);
+		runs[i] = runs[--n];
+		/* keep the tag of the moved run equal to its new index */
+		if (i < n)
+			page_test_fill(runs[i].addr, runs[i].order, i);
+	}
+	CHECK(page_alloc_check_all_free(), "all free after mixed orders");
+}
+
+int main(void)
+{
+	struct page_alloc_config cfg = {
+		.arena_bytes = ARENA,
+		.node_limit_bytes = LIMIT,
+	};
+	struct sb_topology *topo;
+
+	alarm(30);
+	topo = page_test_start("pack:1 numa:1 core:2 pu:1", &cfg);
+	sb_set_virtual_cpu(0);
+	CHECK(alloc_pages(0, MAX_ORDER + 1) == NULL, "order above MAX_ORDER");
+	CHECK(alloc_pages(1, 0) == NULL, "node beyond the topology");
+	test_split_and_merge();
+	test_metadata();
+	test_exhaust_order0();
+	test_mixed_orders();
+	page_test_stop(topo);
+	printf("page_buddy: ok\n");
+	return 0;
+}
