@@ -1,0 +1,116 @@
+/*
+ * dispatch.c - lock, slab, page and slabinfo run in the worker built for
+ * their acquisition pattern: <dir of /proc/self/exe>/sheafbench-<pattern>.
+ *
+ * The pattern is a compile-time constant in the worker, so --pattern is
+ * consumed here and the rest of argv is passed through unchanged.  slab with
+ * a comparison allocator gets the Debian library in LD_PRELOAD.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "frontend.h"
+#include "harness.h"
+
+#if defined(__x86_64__)
+#define MULTIARCH	"x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define MULTIARCH	"aarch64-linux-gnu"
+#elif defined(__i386__)
+#define MULTIARCH	"i386-linux-gnu"
+#else
+#define MULTIARCH	"unknown-linux-gnu"
+#endif
+
+static const char *const patterns[] = { "lock", "ttl", "sb", "tro", NULL };
+static const char *const allocators[] = { "sheaf", "glibc", "jemalloc", "tcmalloc", "mimalloc", NULL };
+
+/* [allocator index]: library to preload and the Debian package shipping it. */
+static const struct { const char *lib, *package; } preloads[] = {
+	{ NULL, NULL }, { NULL, NULL },
+	{ "/usr/lib/" MULTIARCH "/libjemalloc.so.2", "libjemalloc2" },
+	{ "/usr/lib/" MULTIARCH "/libtcmalloc_minimal.so.4",
+	  "libgoogle-perftools4 (or libtcmalloc-minimal4)" },
+	{ "/usr/lib/" MULTIARCH "/libmimalloc.so.2", "libmimalloc2.0" },
+};
+
+static void worker_path(const char *cmd, const char *pattern, char *path, size_t len)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n < 0)
+		sb_die_usage(cmd, "cannot find my own binary (/proc/self/exe): %s", strerror(errno));
+	self[n] = '\0';
+	snprintf(path, len, "%s/sheafbench-%s", dirname(self), pattern);
+}
+
+static void set_preload(const char *cmd, int allocator)
+{
+	const char *lib = preloads[allocator].lib, *old = getenv("LD_PRELOAD");
+	char value[PATH_MAX * 2];
+
+	if (!lib)
+		return;
+	if (access(lib, R_OK))
+		sb_die_usage(cmd, "--allocator: '%s' needs %s (install the Debian package %s)",
+			     allocators[allocator], lib, preloads[allocator].package);
+	snprintf(value, sizeof(value), "%s%s%s", lib, old && *old ? ":" : "", old ? old : "");
+	setenv("LD_PRELOAD", value, 1);
+}
+
+/* argv without --pattern and its value; the worker path in front. */
+static char **worker_argv(int argc, char **argv, const char *path, const char **pattern)
+{
+	char **out = calloc(argc + 2, sizeof(char *));
+	int n = 0;
+
+	if (!out)
+		sb_die_usage(argv[0], "out of memory");
+	out[n++] = (char *)path;
+	out[n++] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		const char *v = option_value(argv[0], argc, argv, &i, "--pattern");
+
+		if (v)
+			*pattern = v;
+		else
+			out[n++] = argv[i];
+	}
+	return out;
+}
+
+static int find_allocator(int argc, char **argv)
+{
+	int allocator = 0;
+
+	for (int i = 1; i < argc; i++) {
+		const char *v = option_value(argv[0], argc, argv, &i, "--allocator");
+
+		if (v)
+			allocator = sb_parse_choice(argv[0], "--allocator", v, allocators);
+	}
+	return allocator;
+}
+
+int dispatch_to_worker(int argc, char **argv)
+{
+	const char *cmd = argv[0], *pattern = "sb";
+	char path[PATH_MAX + 32];
+	char **wargv = worker_argv(argc, argv, path, &pattern);
+
+	sb_parse_choice(cmd, "--pattern", pattern, patterns);
+	worker_path(cmd, pattern, path, sizeof(path));
+	if (!strcmp(cmd, "slab"))
+		set_preload(cmd, find_allocator(argc, argv));
+	execv(path, wargv);
+	fprintf(stderr, "sheafbench %s: cannot run the worker %s: %s (build target sheafbench-%s)\n",
+		cmd, path, strerror(errno), pattern);
+	free(wargv);
+	return 2;
+}
