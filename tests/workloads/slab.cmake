@@ -1,0 +1,95 @@
+# slab workloads, slabinfo and the comparison allocators (included from
+# CMakeLists.txt).  Every run is short (~0.2 s) and checked by slab_check,
+# which also keeps a watchdog on it.
+add_executable(slab_check ${CMAKE_CURRENT_SOURCE_DIR}/slab_check.c)
+
+# slab_test(NAME MODE COMMAND...): a slab_check run, labelled quick.
+function(slab_test name mode)
+  add_test(NAME ${name} COMMAND slab_check ${mode} -- ${ARGN})
+  set_tests_properties(${name} PROPERTIES LABELS quick TIMEOUT 90)
+endfunction()
+
+set(SLAB_QUICK --duration 200ms --threads 2 --format csv)
+
+# Every workload on every pattern: all documented columns, no object lost.
+foreach(p ${SB_PATTERNS})
+  foreach(w churn remote larson cache-scratch)
+    slab_test(slab_${w}_${p} slab $<TARGET_FILE:sheafbench-${p}> slab ${w} --pattern ${p}
+              ${SLAB_QUICK} --sizes 16-512)
+  endforeach()
+  slab_test(slab_churn_shuffled_nosheaves_${p} slab $<TARGET_FILE:sheafbench-${p}> slab churn --pattern ${p}
+            ${SLAB_QUICK} --order shuffled --batch 1000 --sheaf-capacity 0)
+  slab_test(slab_churn_nolock_fraction_${p} slab $<TARGET_FILE:sheafbench-${p}> slab churn --pattern ${p}
+            ${SLAB_QUICK} --nolock-fraction 0.5)
+  # A 50 kHz timer signal per thread calling kmalloc_nolock/kfree_nolock
+  # while the thread is inside kmalloc/kfree: must not deadlock (watchdog),
+  # and every nolock attempt must end in exactly one outcome.
+  slab_test(slab_nmi_${p} nmi $<TARGET_FILE:sheafbench-${p}> slab nmi --pattern ${p}
+            --nmi-hz 50000 --duration 300ms --threads 2 --format csv)
+  slab_test(slabinfo_${p} slabinfo $<TARGET_FILE:sheafbench-${p}> slabinfo --pattern ${p})
+endforeach()
+
+# Cross-node frees on a synthetic two-node topology.
+slab_test(slab_remote_two_nodes slab $<TARGET_FILE:sheafbench-sb> slab remote ${SLAB_QUICK} --threads 4)
+set_tests_properties(slab_remote_two_nodes PROPERTIES
+  ENVIRONMENT "SHEAFBENCH_TOPOLOGY=pack:2 numa:1 core:2 pu:1")
+
+# Bad input: one line on stderr, exit 2, nothing on stdout.
+set(SLAB_BAD_ARGS
+  "slab|churn|--threads|0"
+  "slab|churn|--sizes|64-8"
+  "slab|churn|--size|9000"
+  "slab|churn|--order|random"
+  "slab|churn|--allocator|hoard"
+  "slab|churn|--pattern|ttl"
+  "slab|churn|--frobnicate|1"
+  "slab|nosuch"
+  "slab|remote|--threads|1"
+  "slab|nmi|--allocator|glibc"
+  "slab|churn|--allocator|glibc|--nolock-fraction|0.1"
+  "slab|churn|--nolock-fraction|2"
+  "slab|churn|--duration|soon"
+  "slabinfo|--sheaf-capacity|-1"
+  "page|--order-max|11"
+  "page|--batch|0")
+set(i 0)
+foreach(args ${SLAB_BAD_ARGS})
+  math(EXPR i "${i} + 1")
+  string(REPLACE "|" ";" argv "${args}")
+  slab_test(slab_bad_option_${i} usage $<TARGET_FILE:sheafbench-sb> ${argv})
+endforeach()
+
+# A malloc that is asked for but not preloaded: a clear message naming the
+# Debian package, exit 2 (the worker checks which malloc is really active).
+slab_test(slab_allocator_not_preloaded missing $<TARGET_FILE:sheafbench-sb> slab churn --allocator jemalloc)
+
+# Comparison allocators through the front end, which sets LD_PRELOAD.
+# Only those whose Debian library is installed; the others are reported.
+set(SLAB_MALLOC_LIBS
+  "glibc|"
+  "jemalloc|libjemalloc.so.2"
+  "tcmalloc|libtcmalloc_minimal.so.4"
+  "mimalloc|libmimalloc.so.2")
+foreach(entry ${SLAB_MALLOC_LIBS})
+  string(REPLACE "|" ";" pair "${entry}")
+  list(GET pair 0 alloc)
+  list(LENGTH pair n)
+  set(found TRUE)
+  if(n GREATER 1)
+    list(GET pair 1 lib)
+    if(lib)
+      find_library(SLAB_LIB_${alloc} NAMES ${lib} PATHS /usr/lib/x86_64-linux-gnu /usr/lib)
+      if(NOT SLAB_LIB_${alloc})
+        set(found FALSE)
+      endif()
+    endif()
+  endif()
+  if(NOT found)
+    message(STATUS "slab tests: ${alloc} not installed (${lib}); its comparison tests are skipped")
+    continue()
+  endif()
+  foreach(w churn remote)
+    slab_test(slab_${w}_${alloc} slab $<TARGET_FILE:sheafbench> slab ${w} --allocator ${alloc}
+              ${SLAB_QUICK})
+  endforeach()
+endforeach()

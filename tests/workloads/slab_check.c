@@ -1,0 +1,273 @@
+/*
+ * slab_check: runs one slab/page/slabinfo command under a watchdog and checks
+ * what it printed.
+ *
+ *   slab_check MODE -- COMMAND [ARGS...]
+ *
+ * MODE  slab       exit 0; csv with every documented slab column, one row,
+ *                  ops > 0; sheaf counter columns numeric for the sheaf
+ *                  allocator and n/a for the others
+ *       nmi        as slab, plus the kmalloc_nolock outcomes add up:
+ *                  attempts == first_ok + retry_ok + null, and attempts > 0
+ *       page       exit 0; csv with every documented page column, ops > 0
+ *       slabinfo   exit 0 and some output on stdout
+ *       usage      exit 2, exactly one line on stderr, nothing on stdout
+ *       missing    exit 2, one line on stderr naming a Debian package
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define WATCHDOG_S	60
+#define MAX_COLS	256
+
+static const char *const slab_columns[] = {
+	"workload", "pattern", "allocator", "threads", "size", "batch", "order",
+	"sheaf_capacity", "nmi_hz", "nolock_fraction", "pin", "duration_s", "ops",
+	"ops_per_s", "ns_per_op", "op_p50_ns", "op_p90_ns", "op_p99_ns", "op_p999_ns",
+	"op_max_ns", "jain", "min_share", "max_share", "cpu_time_s",
+	"fastpath_hit_rate", "sheaf_swaps_per_kop", "barn_hits_per_kop",
+	"barn_misses_per_kop", "refills_per_kop", "new_slabs_per_kop", "flushes_per_kop",
+	"remote_frees_per_kop", "trylock_fail_rate_pcs", "trylock_fail_rate_barn",
+	"trylock_fail_rate_list", "trylock_fail_rate_zone", "trylock_fail_share_pcs",
+	"trylock_fail_share_barn", "trylock_fail_share_list", "trylock_fail_share_zone",
+	"nolock_allocs", "nolock_frees", "nolock_attempts", "nolock_first_ok",
+	"nolock_retry_ok", "nolock_null", "nolock_attempts_per_s",
+	"nolock_attempts_per_alloc", "nolock_retries_per_s", "nolock_retries_per_alloc",
+	"nolock_null_per_s", "nolock_null_per_alloc", "nolock_deferred_per_s",
+	"nolock_deferred_per_free", "nolock_p50_ns", "nolock_p99_ns", "nolock_max_ns", NULL,
+};
+
+/* Always numbers for the sheaf allocator, n/a for the others. */
+static const char *const sheaf_only_columns[] = {
+	"fastpath_hit_rate", "refills_per_kop", "nolock_allocs", NULL,
+};
+
+static const char *const page_columns[] = {
+	"workload", "pattern", "threads", "order_max", "batch", "nolock_fraction", "pin",
+	"duration_s", "ops", "ops_per_s", "pages_per_s", "ns_per_op", "op_p50_ns",
+	"op_p99_ns", "op_p999_ns", "op_max_ns", "jain", "cpu_time_s", "zone_acquisitions",
+	"contended_frac", "rmw_per_acq", "acq_bounces_per_acq", "con_bounces_per_acq",
+	"nolock_fail_rate", "pcp_refills_per_kop", "pcp_drains_per_kop", NULL,
+};
+
+struct output {
+	char *out, *err;
+	int status;
+};
+
+static char *slurp(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0) {
+		len += n;
+		if (cap - len < 2)
+			buf = realloc(buf, cap *= 2);
+	}
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+/* The child keeps the alarm across exec: a hung command dies of SIGALRM. */
+static void run(char **cmd, struct output *o)
+{
+	char out_tmpl[] = "/tmp/slab_check_outXXXXXX", err_tmpl[] = "/tmp/slab_check_errXXXXXX";
+	int out = mkstemp(out_tmpl), err = mkstemp(err_tmpl);
+	pid_t pid;
+
+	unlink(out_tmpl);
+	unlink(err_tmpl);
+	pid = fork();
+	if (pid == 0) {
+		dup2(out, 1);
+		dup2(err, 2);
+		alarm(WATCHDOG_S);
+		execv(cmd[0], cmd);
+		fprintf(stderr, "exec %s: %s\n", cmd[0], strerror(errno));
+		_exit(127);
+	}
+	waitpid(pid, &o->status, 0);
+	lseek(out, 0, SEEK_SET);
+	lseek(err, 0, SEEK_SET);
+	o->out = slurp(out);
+	o->err = slurp(err);
+	close(out);
+	close(err);
+}
+
+static int fail(const struct output *o, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "FAIL: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n--- stdout ---\n%s--- stderr ---\n%s", o->out, o->err);
+	return 1;
+}
+
+static int split(char *line, char **cells)
+{
+	int n = 0;
+
+	for (char *tok = strtok(line, ",\n"); tok && n < MAX_COLS; tok = strtok(NULL, ",\n"))
+		cells[n++] = tok;
+	return n;
+}
+
+struct csv {
+	char *head[MAX_COLS], *row[MAX_COLS];
+	int ncols, nrows;
+};
+
+static bool parse_csv(char *text, struct csv *c)
+{
+	char *nl = strchr(text, '\n'), *rest;
+
+	if (!nl)
+		return false;
+	*nl = '\0';
+	rest = nl + 1;
+	c->ncols = split(text, c->head);
+	c->nrows = 0;
+	for (char *line = strtok_r(rest, "\n", &nl); line; line = strtok_r(NULL, "\n", &nl)) {
+		if (c->nrows++ == 0 && split(line, c->row) != c->ncols)
+			return false;
+	}
+	return c->nrows == 1;
+}
+
+static const char *cell(const struct csv *c, const char *col)
+{
+	for (int i = 0; i < c->ncols; i++)
+		if (!strcmp(c->head[i], col))
+			return c->row[i];
+	return NULL;
+}
+
+static bool is_number(const char *v)
+{
+	char *end;
+
+	if (!v || !*v)
+		return false;
+	strtod(v, &end);
+	return *end == '\0';
+}
+
+static int check_columns(const struct output *o, const struct csv *c, const char *const *cols)
+{
+	for (int i = 0; cols[i]; i++)
+		if (!cell(c, cols[i]))
+			return fail(o, "column %s missing from the csv header", cols[i]);
+	if (!is_number(cell(c, "ops")) || strtod(cell(c, "ops"), NULL) <= 0)
+		return fail(o, "ops is not a positive number (%s)", cell(c, "ops"));
+	return 0;
+}
+
+static int check_sheaf_columns(const struct output *o, const struct csv *c)
+{
+	bool sheaf = !strcmp(cell(c, "allocator"), "sheaf");
+
+	for (int i = 0; sheaf_only_columns[i]; i++) {
+		const char *v = cell(c, sheaf_only_columns[i]);
+
+		if (sheaf && !is_number(v))
+			return fail(o, "%s should be a number for the sheaf allocator",
+				    sheaf_only_columns[i]);
+		if (!sheaf && strcmp(v, "n/a"))
+			return fail(o, "%s should be n/a for a malloc allocator",
+				    sheaf_only_columns[i]);
+	}
+	return 0;
+}
+
+static unsigned long long num(const struct csv *c, const char *col)
+{
+	return strtoull(cell(c, col), NULL, 10);
+}
+
+/* Every kmalloc_nolock call ends exactly one way. */
+static int check_nolock_sum(const struct output *o, const struct csv *c)
+{
+	unsigned long long att = num(c, "nolock_attempts"), ok = num(c, "nolock_first_ok"),
+			   retry_ok = num(c, "nolock_retry_ok"), null = num(c, "nolock_null");
+	char msg[160];
+
+	if (!att)
+		return fail(o, "%s", "no kmalloc_nolock attempt was made: the handler never ran");
+	if (att == ok + retry_ok + null)
+		return 0;
+	snprintf(msg, sizeof(msg), "attempts %llu != first_ok %llu + retry_ok %llu + null %llu",
+		 att, ok, retry_ok, null);
+	return fail(o, "%s", msg);
+}
+
+static int check_report(const struct output *o, const char *mode)
+{
+	struct csv c;
+	char *copy = strdup(o->out);
+	int rc;
+
+	if (!WIFEXITED(o->status) || WEXITSTATUS(o->status))
+		return fail(o, "%s: command did not exit 0", mode);
+	if (!parse_csv(copy, &c))
+		return fail(o, "%s: not a csv header plus exactly one row", mode);
+	if (!strcmp(mode, "page"))
+		return check_columns(o, &c, page_columns);
+	rc = check_columns(o, &c, slab_columns);
+	if (!rc)
+		rc = check_sheaf_columns(o, &c);
+	if (!rc && !strcmp(mode, "nmi"))
+		rc = check_nolock_sum(o, &c);
+	return rc;
+}
+
+static int count_lines(const char *s)
+{
+	int n = 0;
+
+	for (; *s; s++)
+		n += *s == '\n';
+	return n;
+}
+
+static int check_usage(const struct output *o, bool missing)
+{
+	if (!WIFEXITED(o->status) || WEXITSTATUS(o->status) != 2)
+		return fail(o, "%s", "expected exit status 2");
+	if (count_lines(o->err) != 1)
+		return fail(o, "%s", "expected exactly one line on stderr");
+	if (*o->out)
+		return fail(o, "%s", "expected nothing on stdout");
+	if (missing && !strstr(o->err, "Debian package"))
+		return fail(o, "%s", "the message should name the Debian package to install");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct output o;
+	const char *mode;
+
+	if (argc < 4 || strcmp(argv[2], "--")) {
+		fprintf(stderr, "usage: slab_check slab|nmi|page|slabinfo|usage|missing -- CMD...\n");
+		return 2;
+	}
+	mode = argv[1];
+	run(argv + 3, &o);
+	if (!strcmp(mode, "usage") || !strcmp(mode, "missing"))
+		return check_usage(&o, !strcmp(mode, "missing"));
+	if (!strcmp(mode, "slabinfo")) {
+		if (!WIFEXITED(o.status) || WEXITSTATUS(o.status) || !*o.out)
+			return fail(&o, "%s", "slabinfo: expected exit 0 and a dump");
+		return 0;
+	}
+	return check_report(&o, mode);
+}
