@@ -1,0 +1,237 @@
+/*
+ * meta.c - meta.json: what machine and build a results directory came from.
+ *
+ * Everything a reader needs to judge the figures: CPU, topology, kernel,
+ * compiler, git revision, frequency governor, and whether hardware counters
+ * existed (and why not).  A field that cannot be read is null with a reason,
+ * never a guess.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "study.h"
+
+#ifndef SB_SOURCE_DIR
+#define SB_SOURCE_DIR "."
+#endif
+#define META_CHILD_TIMEOUT_NS	(30ULL * 1000000000ULL)
+
+static void json_string(FILE *f, const char *s)
+{
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch == '\n')
+			fputs("\\n", f);
+		else if (ch == '\t')
+			fputs("\\t", f);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+	fputc('"', f);
+}
+
+static void json_field(FILE *f, const char *key, const char *val)
+{
+	fprintf(f, "  \"%s\": ", key);
+	json_string(f, val);
+	fputs(",\n", f);
+}
+
+static void chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+/* Output of a helper command, or NULL if it failed. */
+static char *command_output(char *const argv[])
+{
+	struct sb_child c;
+	char *out;
+
+	if (sb_child_run(argv, META_CHILD_TIMEOUT_NS, &c))
+		return NULL;
+	if (c.status || c.timed_out) {
+		sb_child_free(&c);
+		return NULL;
+	}
+	out = c.out;
+	c.out = NULL;
+	sb_child_free(&c);
+	chomp(out);
+	return out;
+}
+
+static char *first_line_of(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return NULL;
+	if (getline(&line, &cap, f) < 0) {
+		free(line);
+		line = NULL;
+	} else {
+		chomp(line);
+	}
+	fclose(f);
+	return line;
+}
+
+static char *cpu_model(void)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	char *line = NULL, *model = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return NULL;
+	while (!model && getline(&line, &cap, f) > 0) {
+		char *colon = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && colon) {
+			model = strdup(colon + 2);
+			chomp(model);
+		}
+	}
+	free(line);
+	fclose(f);
+	return model;
+}
+
+static void write_machine(FILE *f, const char *exe)
+{
+	struct utsname u;
+	char kernel[4 * sizeof(u.release)], *s;
+	char why[256];
+	bool pmu = sb_pmu_available(why, sizeof(why));
+	char *topo_argv[] = { (char *)exe, "topo", "--format", "json", NULL };
+	char *lstopo_argv[] = { "lstopo-no-graphics", "--of", "console", NULL };
+
+	s = cpu_model();
+	json_field(f, "cpu_model", s);
+	free(s);
+	fprintf(f, "  \"nr_cpus_online\": %ld,\n", sysconf(_SC_NPROCESSORS_ONLN));
+	fprintf(f, "  \"nr_cpus_configured\": %ld,\n", sysconf(_SC_NPROCESSORS_CONF));
+	s = command_output(topo_argv);
+	if (s && (s[0] == '{' || s[0] == '[')) {
+		fprintf(f, "  \"topology\": %s,\n", s);	/* sheafbench topo's own JSON */
+	} else {
+		free(s);
+		s = command_output(lstopo_argv);
+		json_field(f, "topology_lstopo", s);
+	}
+	free(s);
+	if (!uname(&u)) {
+		snprintf(kernel, sizeof(kernel), "%s %s %s %s", u.sysname, u.release, u.version,
+			 u.machine);
+		json_field(f, "kernel", kernel);
+	}
+	s = first_line_of("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+	json_field(f, "cpufreq_governor", s);
+	if (!s)
+		json_field(f, "cpufreq_governor_why", "no cpufreq in sysfs (virtual machine?)");
+	free(s);
+	fprintf(f, "  \"pmu_available\": %s,\n", pmu ? "true" : "false");
+	json_field(f, "pmu_why", pmu ? NULL : why);
+}
+
+static void write_build(FILE *f)
+{
+	char *git_argv[] = { "git", "-C", SB_SOURCE_DIR, "describe", "--always",
+			     "--dirty", "--abbrev=40", NULL };
+	char *rev = command_output(git_argv);
+
+	json_field(f, "compiler", __VERSION__);
+#ifdef SB_C_FLAGS
+	json_field(f, "compiler_flags", SB_C_FLAGS);
+#else
+	json_field(f, "compiler_flags", NULL);
+#endif
+	json_field(f, "source_dir", SB_SOURCE_DIR);
+	json_field(f, "git_revision", rev);
+	free(rev);
+}
+
+static char *study_text(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *text = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return NULL;
+	if (getdelim(&text, &cap, '\0', f) < 0) {
+		free(text);
+		text = NULL;
+	}
+	fclose(f);
+	return text;
+}
+
+static void write_study(FILE *f, const struct sb_study_meta *m)
+{
+	char stamp[64], *text = study_text(m->study->path);
+
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&m->start));
+	json_field(f, "start_time", stamp);
+	json_field(f, "study", m->study->name);
+	json_field(f, "study_file", m->study->path);
+	json_field(f, "study_copy", "study.study");
+	json_field(f, "study_text", text);
+	free(text);
+	fprintf(f, "  \"seed\": %llu,\n", (unsigned long long)m->study->seed);
+	fprintf(f, "  \"reps\": %d,\n", m->study->reps);
+	json_field(f, "duration", m->study->duration);
+	fprintf(f, "  \"nr_variants\": %d,\n", m->nr_variants);
+	fprintf(f, "  \"order\": \"interleaved by rep, shuffled within each rep by seed%s\",\n",
+		m->study->seed ? "" : " (seed 0: not shuffled)");
+	json_field(f, "command", m->command);
+	json_field(f, "sheafbench", m->exe);
+	json_field(f, "skipped_workloads", m->skipped);
+}
+
+static void write_perf(FILE *f, const struct sb_study_meta *m)
+{
+	fprintf(f, "  \"perf_stat\": %s,\n", m->perf_stat ? "true" : "false");
+	json_field(f, "perf_stat_events", m->perf_stat ? m->perf_events : NULL);
+	json_field(f, "perf_stat_why_na", m->perf_stat ? m->perf_why : "not requested (--perf-stat)");
+	fprintf(f, "  \"c2c\": %s,\n", m->c2c ? "true" : "false");
+	fprintf(f, "  \"c2c_why_not\": ");
+	json_string(f, m->c2c ? NULL : m->c2c_why);
+	fputs("\n", f);
+}
+
+int sb_study_write_meta(const char *path, const struct sb_study_meta *m)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		return -1;
+	fputs("{\n", f);
+	write_study(f, m);
+	write_machine(f, m->exe);
+	write_build(f);
+	write_perf(f, m);
+	fputs("}\n", f);
+	return fclose(f);
+}

@@ -1,0 +1,499 @@
+/*
+ * study.c - `sheafbench study`: run a study file's matrix, interleaved and
+ * repeated, into a results directory (design.md section 5).
+ *
+ * Order of work: read the study (or, with --resume, the directory's copy of
+ * it), probe each run line's workload, write study.study and meta.json, then
+ * run the schedule.  Bad input exits 2 before anything is written.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "study.h"
+
+#ifndef SB_SOURCE_DIR
+#define SB_SOURCE_DIR "."
+#endif
+#define NS_PER_S		1000000000ULL
+#define DEFAULT_RUN_NS		(1 * NS_PER_S)	/* assumed when the study sets no duration */
+#define PROBE_TIMEOUT_NS	(30 * NS_PER_S)
+
+struct study_opts {
+	const char *study;	/* name or path */
+	const char *reps, *duration, *seed, *out, *resume, *perf_events;
+	bool perf_stat, c2c, dry_run;
+};
+
+static const char study_usage[] =
+	"usage: sheafbench study [STUDY|FILE] [--reps N] [--duration D] [--out DIR]\n"
+	"                        [--resume DIR] [--perf-stat] [--perf-events LIST] [--c2c]\n"
+	"                        [--seed N] [--dry-run]\n"
+	"\n"
+	"Runs every variant of a study file (scripts/studies/STUDY.study, default 'quick')\n"
+	"N times, interleaved (all variants of rep 1, then rep 2, ...; shuffled within a rep\n"
+	"by --seed, 0 = not shuffled), each run a `sheafbench WORKLOAD ... --format csv`\n"
+	"child whose row is appended to DIR/runs.csv as soon as it has finished.\n"
+	"\n"
+	"  --reps N          repetitions per variant (overrides the study's 'reps')\n"
+	"  --duration D      per-run duration, e.g. 300ms (overrides 'duration')\n"
+	"  --out DIR         results directory (default results/STUDY-YYYYmmdd-HHMMSS)\n"
+	"  --resume DIR      continue an interrupted study: runs already in DIR are kept\n"
+	"  --perf-stat       wrap each run in `perf stat -x,`: perf_<event> columns (n/a\n"
+	"                    where not supported, e.g. no PMU; the reason is in meta.json)\n"
+	"  --perf-events L   event list for --perf-stat (default " SB_STUDY_PERF_EVENTS ")\n"
+	"  --c2c             one `perf c2c record` per variant after the runs (needs a PMU)\n"
+	"  --seed N          shuffle seed (default: from the clock; recorded in meta.json)\n"
+	"  --dry-run         print the variants and commands, run nothing, write nothing\n";
+
+static void parse_opts(int argc, char **argv, struct study_opts *o)
+{
+	enum { O_REPS = 256, O_DURATION, O_OUT, O_RESUME, O_PERF, O_EVENTS, O_C2C, O_SEED,
+	       O_DRY, O_HELP };
+	static const struct option longopts[] = {
+		{ "reps", required_argument, NULL, O_REPS },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "out", required_argument, NULL, O_OUT },
+		{ "resume", required_argument, NULL, O_RESUME },
+		{ "perf-stat", no_argument, NULL, O_PERF },
+		{ "perf-events", required_argument, NULL, O_EVENTS },
+		{ "c2c", no_argument, NULL, O_C2C },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "dry-run", no_argument, NULL, O_DRY },
+		{ "help", no_argument, NULL, O_HELP },
+		{ 0 }
+	};
+	int ch;
+
+	memset(o, 0, sizeof(*o));
+	optind = 0;		/* glibc: full re-initialisation, cmd_study may be called twice */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:", longopts, NULL)) != -1 || optind < argc) {
+		switch (ch) {
+		case -1:	/* a positional argument: the study; options may follow it */
+			if (o->study)
+				sb_die_usage("study", "'%s': only one STUDY may be given", argv[optind]);
+			o->study = argv[optind++];
+			break;
+		case O_REPS:	o->reps = optarg; break;
+		case O_DURATION: o->duration = optarg; break;
+		case O_OUT:	o->out = optarg; break;
+		case O_RESUME:	o->resume = optarg; break;
+		case O_PERF:	o->perf_stat = true; break;
+		case O_EVENTS:	o->perf_events = optarg; o->perf_stat = true; break;
+		case O_C2C:	o->c2c = true; break;
+		case O_SEED:	o->seed = optarg; break;
+		case O_DRY:	o->dry_run = true; break;
+		case O_HELP:
+			fputs(study_usage, stdout);
+			exit(0);
+		case ':':
+			sb_die_usage("study", "%s: needs a value", argv[optind - 1]);
+		default:
+			sb_die_usage("study", "%s: unknown option (see sheafbench study --help)",
+				     argv[optind - 1]);
+		}
+	}
+}
+
+/* "quick" -> SB_SOURCE_DIR/scripts/studies/quick.study; a path is taken as is. */
+static char *study_path(const char *study)
+{
+	const char *name = study ? study : "quick";
+	char *path;
+
+	if (strchr(name, '/') || (strlen(name) > 6 && !strcmp(name + strlen(name) - 6, ".study")))
+		return strdup(name);
+	if (asprintf(&path, "%s/scripts/studies/%s.study", SB_SOURCE_DIR, name) < 0)
+		return NULL;
+	return path;
+}
+
+static void load_study(struct study_opts *o, struct sb_study *st)
+{
+	char err[512], *path;
+
+	if (o->resume) {
+		if (o->study || o->reps || o->duration || o->seed || o->out || o->perf_stat)
+			sb_die_usage("study", "--resume: '%s' takes no STUDY, --reps, --duration, "
+				     "--seed, --out or --perf-stat (they are in its study.study)",
+				     o->resume);
+		if (asprintf(&path, "%s/study.study", o->resume) < 0)
+			exit(1);
+	} else {
+		path = study_path(o->study);
+	}
+	if (!path || sb_study_parse_file(path, st, err, sizeof(err))) {
+		fprintf(stderr, "sheafbench study: %s\n", err);
+		exit(2);
+	}
+	free(path);
+}
+
+static void apply_overrides(const struct study_opts *o, struct sb_study *st)
+{
+	if (o->reps)
+		st->reps = (int)sb_parse_long("study", "--reps", o->reps, 1, 10000);
+	if (o->duration) {
+		if (!sb_parse_duration_ns("study", "--duration", o->duration))
+			sb_die_usage("study", "--duration: '%s' must be more than 0", o->duration);
+		free(st->duration);
+		st->duration = strdup(o->duration);
+	}
+	if (o->seed) {
+		char *end;
+
+		errno = 0;
+		st->seed = strtoull(o->seed, &end, 0);
+		if (errno || *end || !*o->seed || o->seed[0] == '-')
+			sb_die_usage("study", "--seed: '%s' is not an unsigned integer", o->seed);
+		st->has_seed = true;
+	}
+	if (!st->has_seed) {
+		st->seed = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
+		st->has_seed = true;
+	}
+	if (o->perf_stat)
+		st->perf_stat = true;
+	if (o->perf_events) {
+		free(st->perf_events);
+		st->perf_events = strdup(o->perf_events);
+	}
+	if (o->c2c)
+		st->c2c = true;
+}
+
+/* Does `--help` text mention option --key as a whole word? */
+static bool help_lists(const char *help, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (const char *p = help; (p = strstr(p, "--")); p += 2)
+		if (!strncmp(p + 2, key, n) && !(p[2 + n] == '-' || (p[2 + n] >= 'a' && p[2 + n] <= 'z')))
+			return true;
+	return false;
+}
+
+/* Options the front end consumes before the worker sees the command line. */
+static bool frontend_option(const char *key)
+{
+	return !strcmp(key, "pattern") || !strcmp(key, "allocator") || !strcmp(key, "workload");
+}
+
+/*
+ * Ask each run line's workload for its --help: a workload this build lacks is
+ * reported and skipped; an option it does not list is a study-file error.
+ */
+static void probe_lines(struct sb_study_ctx *c, char **skipped)
+{
+	size_t len = 0;
+	FILE *sk = open_memstream(skipped, &len);
+
+	c->lines = calloc((size_t)c->st.nr_runs, sizeof(*c->lines));
+	for (int r = 0; r < c->st.nr_runs; r++) {
+		const struct sb_study_run *run = &c->st.runs[r];
+		char *argv[] = { (char *)c->exe, run->workload, "--help", NULL };
+		struct sb_child ch;
+
+		if (sb_child_run(argv, PROBE_TIMEOUT_NS, &ch) || ch.status || ch.timed_out) {
+			fprintf(stderr, "sheafbench study: %s:%d: workload '%s' is not available in "
+				"this build (sheafbench %s --help failed); skipping its runs\n",
+				c->st.path, run->line, run->workload, run->workload);
+			fprintf(sk, "%s%s (line %d)", len ? ", " : "", run->workload, run->line);
+			fflush(sk);
+			sb_child_free(&ch);
+			continue;
+		}
+		c->lines[r].available = true;
+		c->lines[r].takes_duration = help_lists(ch.out, "duration");
+		for (int a = 0; a < run->nr_axes; a++) {
+			const char *key = run->axes[a].key;
+
+			if (!strcmp(key, "duration"))
+				c->lines[r].sets_duration = true;
+			if (!frontend_option(key) && !help_lists(ch.out, key)) {
+				fprintf(stderr, "sheafbench study: %s:%d: unknown key '%s' for workload "
+					"'%s' (not in `sheafbench %s --help`)\n", c->st.path,
+					run->line, key, run->workload, run->workload);
+				exit(2);
+			}
+		}
+		sb_child_free(&ch);
+	}
+	fclose(sk);
+	if (!len) {
+		free(*skipped);
+		*skipped = NULL;
+	}
+}
+
+static void print_plan(const struct sb_study_ctx *c)
+{
+	uint64_t run_ns = c->st.duration ? sb_parse_duration_ns("study", "duration", c->st.duration)
+					 : DEFAULT_RUN_NS;
+	int runnable = 0;
+
+	for (int i = 0; i < c->nr_variants; i++) {
+		const struct sb_study_variant *v = &c->variants[i];
+		bool ok = c->lines[v->run].available;
+
+		runnable += ok;
+		printf("%-4d %s%s\n     %s", i + 1, v->id, ok ? "" : "  (skipped: not built)",
+		       c->exe);
+		for (int a = 0; a < v->nr_args; a++)
+			printf(" %s", v->args[a]);
+		printf(" --format csv\n");
+	}
+	printf("study %s: %d variants (%d runnable) x %d reps = %d runs, at least %.0f s\n",
+	       c->st.name, c->nr_variants, runnable, c->st.reps, runnable * c->st.reps,
+	       (double)runnable * c->st.reps * (double)run_ns / 1e9);
+}
+
+static char *default_out(const struct sb_study *st)
+{
+	char stamp[32], *dir;
+	time_t t = time(NULL);
+
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
+	if (asprintf(&dir, "results/%s-%s", st->name, stamp) < 0)
+		exit(1);
+	return dir;
+}
+
+static int mkdir_p(const char *dir)
+{
+	char *p = strdupa(dir);
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(p, 0755) && errno != EEXIST ? -1 : 0;
+}
+
+static const char results_readme[] =
+	"Results of `sheafbench study` (scripts/study/study.c).\n"
+	"runs.csv: one row per finished run: study,variant,rep, then the workload's own csv\n"
+	"columns (workload,pattern,parameters...,figures), then perf_<event> with --perf-stat.\n"
+	"Rows whose header differs from runs.csv's go to runs-<workload>.csv (then\n"
+	"runs-<workload>-2.csv, ...): one file per distinct header, each with its header row.\n"
+	"A row is written only after its run exited 0; failed runs are in errors.log.\n"
+	"meta.json: machine, build, seed and PMU availability; study.study: the effective\n"
+	"study (sheafbench study --resume DIR re-reads it); perf/: raw perf output.\n";
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char *path;
+	FILE *f;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0 || !(f = fopen(path, "w"))) {
+		fprintf(stderr, "sheafbench study: %s/%s: %s\n", dir, name, strerror(errno));
+		exit(1);
+	}
+	fputs(text, f);
+	fclose(f);
+	free(path);
+}
+
+static void prepare_dir(struct sb_study_ctx *c, bool resume)
+{
+	char err[512], *path, *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (mkdir_p(c->dir) || (c->st.perf_stat && asprintf(&path, "%s/perf", c->dir) >= 0 &&
+				 mkdir(path, 0755) && errno != EEXIST)) {
+		fprintf(stderr, "sheafbench study: %s: %s\n", c->dir, strerror(errno));
+		exit(1);
+	}
+	sb_results_init(&c->res, c->dir);
+	if (sb_results_load(&c->res, err, sizeof(err))) {
+		fprintf(stderr, "sheafbench study: %s\n", err);
+		exit(1);
+	}
+	if (!resume && c->res.nr_files)
+		sb_die_usage("study", "--out: '%s' already holds runs (use --resume %s)", c->dir,
+			     c->dir);
+	if (resume)
+		return;
+	f = open_memstream(&text, &len);
+	sb_study_write(&c->st, f);
+	fclose(f);
+	write_text(c->dir, "study.study", text);
+	write_text(c->dir, "README", results_readme);
+	free(text);
+}
+
+/* Can `perf stat` run here at all?  (The events themselves may still be n/a.) */
+static bool perf_works(char *why, size_t len)
+{
+	char *argv[] = { "perf", "stat", "-x,", "-e", "task-clock", "-o", "/dev/null", "--",
+			 "true", NULL };
+	struct sb_child ch;
+	bool ok = !sb_child_run(argv, PROBE_TIMEOUT_NS, &ch) && !ch.status;
+
+	if (!ok)
+		snprintf(why, len, "perf stat does not run here (%s)",
+			 ch.err && ch.err[0] ? strtok(ch.err, "\n") : "perf not installed?");
+	sb_child_free(&ch);
+	return ok;
+}
+
+static bool c2c_works(char *why, size_t len)
+{
+	char *argv[] = { "perf", "c2c", "record", "-o", "/dev/null", "--", "true", NULL };
+	struct sb_child ch;
+	bool ok;
+
+	if (!sb_pmu_available(why, len))
+		return false;
+	ok = !sb_child_run(argv, PROBE_TIMEOUT_NS, &ch) && !ch.status;
+	if (!ok)
+		snprintf(why, len, "perf c2c record failed (%s)",
+			 ch.err && ch.err[0] ? strtok(ch.err, "\n") : "perf not installed?");
+	sb_child_free(&ch);
+	return ok;
+}
+
+static char *command_line(int argc, char **argv)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	fprintf(f, "sheafbench");
+	for (int i = 0; i < argc; i++)
+		fprintf(f, " %s", argv[i]);
+	fclose(f);
+	return s;
+}
+
+static void write_meta(struct sb_study_ctx *c, int argc, char **argv, const char *skipped,
+		       bool resume)
+{
+	char perf_why[512] = "", c2c_why[512] = "not requested (--c2c)", *path, *cmd;
+	struct sb_study_meta m = {
+		.study = &c->st, .exe = c->exe, .skipped = skipped,
+		.nr_variants = c->nr_variants, .start = time(NULL),
+		.perf_stat = c->st.perf_stat, .perf_events = c->perf_events,
+	};
+
+	if (c->st.perf_stat) {
+		char pmu_why[256];
+
+		c->perf_ok = perf_works(perf_why, sizeof(perf_why));
+		if (c->perf_ok && !sb_pmu_available(pmu_why, sizeof(pmu_why)))
+			snprintf(perf_why, sizeof(perf_why), "hardware events (cycles, instructions, "
+				 "cache-*) are n/a: %s; software events are counted", pmu_why);
+		m.perf_why = perf_why[0] ? perf_why : NULL;
+	}
+	if (c->st.c2c)
+		m.c2c = c2c_works(c2c_why, sizeof(c2c_why));
+	else
+		snprintf(c2c_why, sizeof(c2c_why), "not requested (--c2c)");
+	m.c2c_why = c2c_why;
+	c->st.c2c = m.c2c;
+	m.command = cmd = command_line(argc, argv);
+	if (asprintf(&path, "%s/%s", c->dir, resume ? "meta-resume.json" : "meta.json") < 0 ||
+	    sb_study_write_meta(path, &m)) {
+		fprintf(stderr, "sheafbench study: %s/meta.json: %s\n", c->dir, strerror(errno));
+		exit(1);
+	}
+	free(path);
+	free(cmd);
+}
+
+/*
+ * The runs exec the front end itself, so its pattern and LD_PRELOAD dispatch
+ * applies.  SHEAFBENCH_STUDY_TEST_EXE is a test hook only: tests/study points
+ * it at a fake worker so that kill-and-resume can be checked deterministically.
+ */
+static void resolve_exe(struct sb_study_ctx *c)
+{
+	static char exe[PATH_MAX];
+	const char *test_exe = getenv("SHEAFBENCH_STUDY_TEST_EXE");
+	ssize_t n;
+
+	if (test_exe && *test_exe) {
+		c->exe = test_exe;
+		return;
+	}
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n <= 0) {
+		perror("sheafbench study: /proc/self/exe");
+		exit(1);
+	}
+	exe[n] = '\0';
+	c->exe = exe;
+}
+
+static uint64_t run_timeout(const struct sb_study *st)
+{
+	uint64_t d = st->duration ? sb_parse_duration_ns("study", "duration", st->duration) : 0;
+
+	/* generous: a run is killed only when it clearly hangs */
+	return 20 * (d ? d : DEFAULT_RUN_NS) + 60 * NS_PER_S;
+}
+
+static int finish(struct sb_study_ctx *c)
+{
+	char wall[32];
+	uint64_t s = c->wall_ns / NS_PER_S;
+
+	snprintf(wall, sizeof(wall), "%lum%02lus", (unsigned long)(s / 60), (unsigned long)(s % 60));
+	fprintf(stderr, "study %s: %d runs in %s: %d written, %d failed%s -> %s\n", c->st.name,
+		c->nr_runs, wall, c->written, c->failed, c->failed ? " (see errors.log)" : "",
+		c->dir);
+	printf("%s\n", c->dir);
+	return c->failed ? 1 : 0;
+}
+
+int cmd_study(int argc, char **argv)
+{
+	struct sb_study_ctx c = { 0 };
+	struct study_opts o;
+	char *skipped = NULL;
+	int ret;
+
+	parse_opts(argc, argv, &o);
+	load_study(&o, &c.st);
+	apply_overrides(&o, &c.st);
+	c.perf_events = c.st.perf_events ? c.st.perf_events : SB_STUDY_PERF_EVENTS;
+	c.nr_variants = sb_study_expand(&c.st, &c.variants);
+	c.timeout_ns = run_timeout(&c.st);
+	resolve_exe(&c);
+	probe_lines(&c, &skipped);
+	if (o.dry_run) {
+		print_plan(&c);
+		ret = 0;
+		goto out;
+	}
+	c.dir = o.resume ? strdup(o.resume) : o.out ? strdup(o.out) : default_out(&c.st);
+	prepare_dir(&c, o.resume);
+	write_meta(&c, argc, argv, skipped, o.resume);
+	sb_child_forward_signals();
+	sb_study_execute(&c);
+	if (c.st.c2c)
+		sb_study_record_c2c(&c);
+	ret = finish(&c);
+	sb_results_free(&c.res);
+out:
+	sb_study_variants_free(c.variants, c.nr_variants);
+	sb_study_free(&c.st);
+	free(c.lines);
+	free(c.dir);
+	free(skipped);
+	return ret;
+}

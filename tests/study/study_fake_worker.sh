@@ -1,0 +1,29 @@
+#!/bin/sh
+# A stand-in for `sheafbench` in the study runner's tests (test hook
+# SHEAFBENCH_STUDY_TEST_EXE): prints one csv row the way a worker does, so that
+# ordering, failure logging and kill/resume are checked without timing noise.
+wl=$1
+shift
+case $wl in lock|slab) ;; *) echo "sheafbench: '$wl' is not a command" >&2; exit 2 ;; esac
+sub=
+[ "$wl" = slab ] && { sub=$1; shift; }
+kind=none threads=1
+for a in "$@"; do
+	[ "$a" = --help ] && { echo "usage: fake $wl --kind K --threads N --duration D --format F --no-c2c"; exit 0; }
+done
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kind) kind=$2; shift ;;
+	--threads) threads=$2; shift ;;
+	esac
+	shift
+done
+[ "$kind" = fail ] && { echo "fake failure of kind=fail" >&2; exit 3; }
+sleep "${FAKE_WORKER_SLEEP:-0.05}"
+if [ "$wl" = lock ]; then
+	echo "workload,pattern,kind,threads,acq_per_s"
+	echo "lock,sb,$kind,$threads,1000"
+else
+	echo "workload,pattern,threads,ops_per_s,nolock_failures"
+	echo "$sub,sb,$threads,2000,n/a"
+fi
