@@ -1,0 +1,115 @@
+/* mcs.h - MCS queue lock: the lock word is a pointer to the queue's tail slot;
+ * each waiter spins on its own slot, so a handoff moves one line to one waiter.
+ *
+ * Queue slots come from the caller's per-thread struct sb_qnode (ctx->qnode); an
+ * mcs lock keeps its slot from lock to unlock, and unlock finds it by the lock's
+ * address, so unlock must be given a ctx with the same qnode as lock.
+ * Uncontended acquire+release: xchg on lock, cmpxchg on unlock = 2 RMWs.  A
+ * handoff to a queued waiter costs the releaser no RMW and the new owner none.
+ * trylock is one cmpxchg of the tail from NULL, with no test read first.
+ * Preemption: a waiter preempted while queued blocks everyone behind it, and a
+ * releaser that sees a successor mid-enqueue spins until the successor (maybe
+ * preempted between its xchg and linking itself) runs again.  With more runnable
+ * threads than CPUs expect handoffs at scheduler-tick speed; pin and do not
+ * oversubscribe when measuring.
+ */
+#ifndef SB_MCS_H
+#define SB_MCS_H
+
+#include "lockstat.h"
+
+#define SB_MCS_UNCONTENDED_RMW 2
+#define SB_MCS_COUNTS_EXACT 1
+
+struct sb_mcs {
+	struct sb_qslot *tail;		/* last waiter or holder; NULL: free */
+	int last_cpu;
+} __attribute__((aligned(SB_LOCK_ALIGN)));
+
+#define SB_MCS_INITIALIZER { .tail = NULL, .last_cpu = -1 }
+
+static inline void sb_mcs_init(struct sb_mcs *l)
+{
+	*l = (struct sb_mcs)SB_MCS_INITIALIZER;
+}
+
+static inline struct sb_qslot *mcs_prepare_slot(struct sb_mcs *l, struct sb_lockctx *c, int *idx)
+{
+	struct sb_qslot *node;
+
+	*idx = sb_qnode_get_slot(c->qnode, l);
+	node = &c->qnode->slot[*idx];
+	__atomic_store_n(&node->next, NULL, __ATOMIC_RELAXED);
+	__atomic_store_n(&node->locked, 0, __ATOMIC_RELAXED);
+	return node;
+}
+
+static inline void __sb_mcs_lock(struct sb_mcs *l, struct sb_lockctx *c, bool contended)
+{
+	struct sb_qslot *node, *prev;
+	int idx;
+
+	node = mcs_prepare_slot(l, c, &idx);
+	c->st->rmw++;
+	/* release: our slot's initialization is visible to whoever links behind us */
+	prev = __atomic_exchange_n(&l->tail, node, __ATOMIC_ACQ_REL);
+	if (__builtin_expect(prev != NULL, 0)) {
+		contended = true;
+		__atomic_store_n(&prev->next, node, __ATOMIC_RELEASE);
+		while (!__atomic_load_n(&node->locked, __ATOMIC_ACQUIRE))
+			sb_lock_relax();
+	}
+	sb_lockstat_acquired(c, &l->last_cpu, contended);
+}
+
+static inline void sb_mcs_lock(struct sb_mcs *l, struct sb_lockctx *c)
+{
+	__sb_mcs_lock(l, c, false);
+}
+
+static inline bool sb_mcs_trylock(struct sb_mcs *l, struct sb_lockctx *c)
+{
+	struct sb_qslot *node, *none = NULL;
+	int idx;
+	bool ok;
+
+	node = mcs_prepare_slot(l, c, &idx);
+	c->st->rmw++;
+	ok = __atomic_compare_exchange_n(&l->tail, &none, node, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	sb_lockstat_trylock(c, ok);
+	if (ok)
+		sb_lockstat_acquired(c, &l->last_cpu, false);
+	else
+		sb_qnode_put_slot(c->qnode, idx);
+	return ok;
+}
+
+static inline void sb_mcs_unlock(struct sb_mcs *l, struct sb_lockctx *c)
+{
+	int idx = sb_qnode_find_slot(c->qnode, l);
+	struct sb_qslot *node = &c->qnode->slot[idx];
+	struct sb_qslot *next = __atomic_load_n(&node->next, __ATOMIC_ACQUIRE);
+
+	if (!next) {
+		struct sb_qslot *self = node;
+
+		c->st->rmw++;
+		if (__atomic_compare_exchange_n(&l->tail, &self, NULL, false,
+						__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			goto out;
+		/* a successor swapped the tail but has not linked itself yet */
+		while (!(next = __atomic_load_n(&node->next, __ATOMIC_ACQUIRE)))
+			sb_lock_relax();
+	}
+	__atomic_store_n(&next->locked, 1, __ATOMIC_RELEASE);
+out:
+	sb_qnode_put_slot(c->qnode, idx);
+}
+
+static inline bool sb_mcs_is_locked(const struct sb_mcs *l)
+{
+	return __atomic_load_n(&l->tail, __ATOMIC_RELAXED) != NULL;
+}
+
+#endif /* SB_MCS_H */

@@ -1,0 +1,68 @@
+/* tas.h - test-and-set spinlock: every attempt, spinning ones included, is an xchg.
+ *
+ * The worst case for line bouncing and the reference point for the others: each
+ * waiter keeps taking the line for ownership while it spins.
+ * Uncontended acquire+release: one xchg (release is a plain store).
+ */
+#ifndef SB_TAS_H
+#define SB_TAS_H
+
+#include "lockstat.h"
+
+#define SB_TAS_UNCONTENDED_RMW 1
+#define SB_TAS_COUNTS_EXACT 1		/* rmw and contended are observed, not inferred */
+
+struct sb_tas {
+	uint32_t word;			/* 0 free, 1 held */
+	int last_cpu;			/* CPU of the last acquisition, for bounces */
+} __attribute__((aligned(SB_LOCK_ALIGN)));
+
+#define SB_TAS_INITIALIZER { .word = 0, .last_cpu = -1 }
+
+static inline void sb_tas_init(struct sb_tas *l)
+{
+	*l = (struct sb_tas)SB_TAS_INITIALIZER;
+}
+
+/* @contended: the caller's own first attempt (a trylock) already failed. */
+static inline void __sb_tas_lock(struct sb_tas *l, struct sb_lockctx *c, bool contended)
+{
+	for (;;) {
+		c->st->rmw++;
+		if (__builtin_expect(!__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE), 1))
+			break;
+		contended = true;
+		sb_lock_relax();
+	}
+	sb_lockstat_acquired(c, &l->last_cpu, contended);
+}
+
+static inline void sb_tas_lock(struct sb_tas *l, struct sb_lockctx *c)
+{
+	__sb_tas_lock(l, c, false);
+}
+
+static inline bool sb_tas_trylock(struct sb_tas *l, struct sb_lockctx *c)
+{
+	bool ok;
+
+	c->st->rmw++;
+	ok = !__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE);
+	sb_lockstat_trylock(c, ok);
+	if (ok)
+		sb_lockstat_acquired(c, &l->last_cpu, false);
+	return ok;
+}
+
+static inline void sb_tas_unlock(struct sb_tas *l, struct sb_lockctx *c)
+{
+	(void)c;			/* a plain store: nothing to count */
+	__atomic_store_n(&l->word, 0, __ATOMIC_RELEASE);
+}
+
+static inline bool sb_tas_is_locked(const struct sb_tas *l)
+{
+	return __atomic_load_n(&l->word, __ATOMIC_RELAXED) != 0;
+}
+
+#endif /* SB_TAS_H */
