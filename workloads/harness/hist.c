@@ -3,7 +3,8 @@
  *
  * Quantiles take the bucket holding the rank-th value and assume its values
  * are spread evenly over the bucket's integers, then clamp to the exact
- * min/max: exact for values below 16 ns, within one sub-bucket (6.25%) above.
+ * min/max (the first and last rank return them exactly): exact for values
+ * below 32 ns, within one sub-bucket (6.25%) above.
  */
 #include "harness.h"
 
@@ -87,8 +88,10 @@ double sb_hist_quantile(const struct sb_hist *h, double q)
 		return NAN;
 	/* 1-based rank of the value at quantile q ("nearest rank"). */
 	rank = (uint64_t)ceil(q * (double)h->count);
-	if (rank < 1)
-		rank = 1;
+	if (rank <= 1)
+		return (double)h->min;             /* the extremes are exact */
+	if (rank >= h->count)
+		return (double)h->max;
 	for (b = 0; b < SB_HIST_BUCKETS - 1; b++) {
 		if (seen + h->bucket[b] >= rank)
 			break;

@@ -185,7 +185,9 @@ static void print_table_line(const struct sb_report *r, int row, const int *w,
 	for (int c = 0; c < r->ncols; c++) {
 		const char *t = row < 0 ? r->cols[c] : cell_text(cell_at(r, row, c), buf, sizeof(buf));
 
-		fprintf(f, "%s%*s", c ? "  " : "", left[c] ? -w[c] : w[c], t ? t : "n/a");
+		int width = left[c] ? (c + 1 < r->ncols ? -w[c] : 0) : w[c];  /* no trailing blanks */
+
+		fprintf(f, "%s%*s", c ? "  " : "", width, t ? t : "n/a");
 	}
 	fputc('\n', f);
 }
@@ -236,6 +238,8 @@ static void print_csv(const struct sb_report *r, FILE *f)
 {
 	char buf[64];
 
+	if (!r->ncols)
+		return;
 	for (int c = 0; c < r->ncols; c++) {
 		fputs(c ? "," : "", f);
 		print_csv_field(r->cols[c], f);

@@ -1,0 +1,140 @@
+/*
+ * test_frontend.c - `sheafbench` (path in argv[1]) as a user meets it: bad
+ * options and commands exit 2 with one line naming what was wrong; good ones
+ * exit 0 with the promised output.
+ */
+#define _GNU_SOURCE
+#include "check.h"
+
+#include <sched.h>
+
+static const char *sheafbench;
+
+struct run {
+	int status;               /* exit code, or -1 if killed */
+	char out[8192], err[2048];
+};
+
+static void slurp(FILE *f, char *buf, size_t len)
+{
+	size_t n;
+
+	rewind(f);
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+static void run(struct run *r, const char *const *args)
+{
+	const char *argv[16] = { sheafbench };
+	FILE *out = tmpfile(), *err = tmpfile();
+	int status, n = 1;
+	pid_t pid;
+
+	CHECK(out && err);
+	for (; args[n - 1]; n++)
+		argv[n] = args[n - 1];
+	argv[n] = NULL;
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		dup2(fileno(out), 1);
+		dup2(fileno(err), 2);
+		execv(sheafbench, (char **)argv);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	slurp(out, r->out, sizeof(r->out));
+	slurp(err, r->err, sizeof(r->err));
+}
+
+struct bad {
+	const char *args[6];
+	const char *needle;
+};
+
+static const struct bad bad_cases[] = {
+	{ { "lock", "--pattern", "xyz", NULL }, "--pattern: 'xyz' is not allowed (one of: lock, ttl, sb, tro)" },
+	{ { "lock", "--pattern=xyz", NULL }, "'xyz'" },
+	{ { "page", "--pattern", NULL }, "--pattern" },
+	{ { "slab", "--allocator", "hoard", NULL }, "--allocator: 'hoard'" },
+	{ { "topo", "--format", "xml", NULL }, "--format: 'xml' is not allowed (one of: table, csv, json)" },
+	{ { "topo", "--synthetic", "pack:x", NULL }, "--synthetic" },
+	{ { "topo", "--bogus", NULL }, "'--bogus'" },
+	{ { "frobnicate", NULL }, "'frobnicate' is not a command" },
+	{ { "c2c", "--samples", "0", NULL }, "--samples: '0'" },
+	{ { "c2c", "--mode", "xchg", NULL }, "--mode: 'xchg'" },
+	{ { "c2c", "--cpus", "0,0", NULL }, "--cpus: '0,0'" },
+	{ { "c2c", "--cpus", "4000", NULL }, "--cpus: '4000'" },
+};
+
+static void check_bad(void)
+{
+	struct run r;
+
+	for (size_t i = 0; i < sizeof(bad_cases) / sizeof(bad_cases[0]); i++) {
+		const char *nl;
+
+		run(&r, bad_cases[i].args);
+		nl = strchr(r.err, '\n');
+		if (r.status != 2 || !nl || nl[1] || !strstr(r.err, bad_cases[i].needle) ||
+		    strncmp(r.err, "sheafbench", 10) || r.out[0]) {
+			fprintf(stderr, "case %zu (%s ...): status %d, stdout '%s', stderr '%s'\n",
+				i, bad_cases[i].args[0], r.status, r.out, r.err);
+			exit(1);
+		}
+	}
+}
+
+static void check_good(void)
+{
+	static const char *const version[] = { "--version", NULL };
+	static const char *const help[] = { "topo", "--help", NULL };
+	static const char *const topo[] = {
+		"topo", "--format", "json", "--synthetic", "pack:2 core:1 pu:1", NULL,
+	};
+	struct run r;
+
+	run(&r, version);
+	CHECK(r.status == 0 && !strncmp(r.out, "sheafbench ", 11));
+	run(&r, help);
+	CHECK(r.status == 0 && strstr(r.out, "usage: sheafbench topo"));
+	run(&r, topo);
+	CHECK(r.status == 0 && r.out[0] == '[' && strstr(r.out, "\"cpus\": 2"));
+	CHECK(strstr(r.out, "\"scatter_order\": \"0 1\"") && strstr(r.out, "\"pmu_reason\": \""));
+}
+
+static void check_c2c_csv(void)
+{
+	static const char *const c2c[] = {
+		"c2c", "--cpus", "0,1", "--samples", "10", "--format", "csv", NULL,
+	};
+	cpu_set_t set;
+	struct run r;
+
+	if (sched_getaffinity(0, sizeof(set), &set) || !CPU_ISSET(0, &set) || !CPU_ISSET(1, &set)) {
+		printf("c2c: CPUs 0 and 1 not both allowed, not run\n");
+		return;
+	}
+	run(&r, c2c);
+	CHECK(r.status == 0);
+	static const char head[] = "workload,mode,cpu_a,cpu_b,median_ns,p10_ns,p90_ns,samples\n"
+				   "c2c,cas,0,1,";
+
+	CHECK(!strncmp(r.out, head, strlen(head)));
+	CHECK(strstr(r.out, ",10\n"));
+}
+
+int main(int argc, char **argv)
+{
+	CHECK(argc == 2);
+	sheafbench = argv[1];
+	alarm(120);
+	check_bad();
+	check_good();
+	check_c2c_csv();
+	printf("frontend: ok\n");
+	return 0;
+}
