@@ -161,7 +161,11 @@ static void write_build(FILE *f)
 			     "--dirty", "--abbrev=40", NULL };
 	char *rev = command_output(git_argv);
 
-	json_field(f, "compiler", __VERSION__);
+#ifdef __clang__
+	json_field(f, "compiler", "clang " __VERSION__);
+#else
+	json_field(f, "compiler", "gcc " __VERSION__);
+#endif
 #ifdef SB_C_FLAGS
 	json_field(f, "compiler_flags", SB_C_FLAGS);
 #else

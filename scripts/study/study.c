@@ -282,6 +282,19 @@ static int mkdir_p(const char *dir)
 	return mkdir(p, 0755) && errno != EEXIST ? -1 : 0;
 }
 
+/* A new study never appends to an old one's rows: that is what --resume is for. */
+static void refuse_used_dir(const char *dir)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/study.study", dir) < 0)
+		exit(1);
+	if (!access(path, F_OK))
+		sb_die_usage("study", "--out: '%s' already holds a study (use --resume %s)", dir,
+			     dir);
+	free(path);
+}
+
 static const char results_readme[] =
 	"Results of `sheafbench study` (scripts/study/study.c).\n"
 	"runs.csv: one row per finished run: study,variant,rep, then the workload's own csv\n"
@@ -322,9 +335,6 @@ static void prepare_dir(struct sb_study_ctx *c, bool resume)
 		fprintf(stderr, "sheafbench study: %s\n", err);
 		exit(1);
 	}
-	if (!resume && c->res.nr_files)
-		sb_die_usage("study", "--out: '%s' already holds runs (use --resume %s)", c->dir,
-			     c->dir);
 	if (resume)
 		return;
 	f = open_memstream(&text, &len);
@@ -474,6 +484,8 @@ int cmd_study(int argc, char **argv)
 	c.nr_variants = sb_study_expand(&c.st, &c.variants);
 	c.timeout_ns = run_timeout(&c.st);
 	resolve_exe(&c);
+	if (o.out && !o.dry_run)
+		refuse_used_dir(o.out);
 	probe_lines(&c, &skipped);
 	if (o.dry_run) {
 		print_plan(&c);

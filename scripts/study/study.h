@@ -20,8 +20,8 @@ int cmd_compare(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 
 /* ======================================================================
- * Section: study runner (study.c, study_file.c, study_run.c, study_csv.c,
- * perfstat.c, meta.c)
+ * Section: study runner (study.c, study_file.c, study_matrix.c, study_exec.c,
+ * study_results.c, study_child.c, perfstat.c, meta.c)
  * ====================================================================== */
 
 /*

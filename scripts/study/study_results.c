@@ -147,7 +147,8 @@ static bool is_runs_file(const char *name)
 {
 	size_t n = strlen(name);
 
-	return !strncmp(name, "runs", 4) && n > 8 && !strcmp(name + n - 4, ".csv");
+	return !strcmp(name, "runs.csv") ||
+	       (!strncmp(name, "runs-", 5) && n > 9 && !strcmp(name + n - 4, ".csv"));
 }
 
 /* runs.csv first, so the name-to-header mapping is rebuilt as it was written. */

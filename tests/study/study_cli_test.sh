@@ -51,7 +51,7 @@ EOS
 set +e; "$sb" study "$tmp/s.study" --out "$tmp/r" >"$tmp/o" 2>"$tmp/e"; rc=$?; set -e
 [ $rc -eq 1 ] || fail "a study with a failed run exited $rc, not 1"
 grep -q "s.study:5: workload 'nosuch' is not available" "$tmp/e" || fail "skip not reported: $(cat "$tmp/e")"
-grep -q '^\[6/6\] elapsed 0m0.s eta 0m00s' "$tmp/e" || fail "no progress line: $(cat "$tmp/e")"
+grep -q '^\[8/8\] elapsed 0m0.s eta 0m00s' "$tmp/e" || fail "no progress line: $(cat "$tmp/e")"
 head -1 "$tmp/r/runs.csv" | grep -qx 'study,variant,rep,workload,pattern,kind,threads,acq_per_s' ||
 	fail "runs.csv header: $(head -1 "$tmp/r/runs.csv")"
 order=$(tail -n +2 "$tmp/r/runs.csv" | cut -d, -f2,3 | tr '\n' ' ')
@@ -69,7 +69,7 @@ grep -q '"skipped_workloads": "nosuch (line 5)"' "$tmp/r/meta.json" || fail "met
 python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$tmp/r/meta.json" 2>/dev/null ||
 	{ command -v python3 >/dev/null && fail "meta.json is not valid JSON"; }
 [ -s "$tmp/r/study.study" ] && [ -s "$tmp/r/README" ] || fail "study.study or README missing"
-expect_usage "already holds runs" "$tmp/s.study" --out "$tmp/r"
+expect_usage "already holds a study" "$tmp/s.study" --out "$tmp/r"
 
 # --- perf stat columns (n/a for events perf cannot count here)
 if perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then

@@ -5,12 +5,12 @@
 wl=$1
 shift
 case $wl in lock|slab) ;; *) echo "sheafbench: '$wl' is not a command" >&2; exit 2 ;; esac
-sub=
-[ "$wl" = slab ] && { sub=$1; shift; }
-kind=none threads=1
 for a in "$@"; do
 	[ "$a" = --help ] && { echo "usage: fake $wl --kind K --threads N --duration D --format F --no-c2c"; exit 0; }
 done
+sub=
+[ "$wl" = slab ] && { sub=$1; shift; }
+kind=none threads=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kind) kind=$2; shift ;;
