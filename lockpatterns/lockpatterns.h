@@ -21,7 +21,8 @@
 #include "pspin.h"
 #include "pmutex.h"
 
-/* X(name, ENUM): every kind; SB_<ENUM>_UNCONTENDED_RMW and _COUNTS_EXACT exist for each. */
+/* X(name, ENUM): every kind; SB_<ENUM>_UNCONTENDED_RMW, _TRYLOCK_TEST_READS and
+ * _COUNTS_EXACT exist for each. */
 #define SB_FOR_EACH_LOCK_KIND(X)		\
 	X(tas, SB_TAS)				\
 	X(ttas, SB_TTAS)			\

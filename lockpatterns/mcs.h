@@ -19,6 +19,7 @@
 #include "lockstat.h"
 
 #define SB_MCS_UNCONTENDED_RMW 2
+#define SB_MCS_TRYLOCK_TEST_READS 0	/* plain loads per trylock */
 #define SB_MCS_COUNTS_EXACT 1
 
 struct sb_mcs {

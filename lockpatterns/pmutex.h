@@ -18,6 +18,7 @@
 #include "lockstat.h"
 
 #define SB_PMUTEX_UNCONTENDED_RMW 2
+#define SB_PMUTEX_TRYLOCK_TEST_READS 1	/* plain loads per trylock */
 #define SB_PMUTEX_COUNTS_EXACT 0	/* rmw and contended inferred, see above */
 
 struct sb_pmutex {

@@ -18,6 +18,7 @@
 #include "lockstat.h"
 
 #define SB_PSPIN_UNCONTENDED_RMW 1
+#define SB_PSPIN_TRYLOCK_TEST_READS 0	/* plain loads per trylock */
 #define SB_PSPIN_COUNTS_EXACT 0		/* rmw and contended inferred, see above */
 
 struct sb_pspin {

@@ -34,6 +34,7 @@
 #include "lockstat.h"
 
 #define SB_QSPIN_UNCONTENDED_RMW 1
+#define SB_QSPIN_TRYLOCK_TEST_READS 1	/* plain loads per trylock */
 #define SB_QSPIN_COUNTS_EXACT 1
 
 #define SB_QSPIN_LOCKED		1u

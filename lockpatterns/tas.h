@@ -10,6 +10,7 @@
 #include "lockstat.h"
 
 #define SB_TAS_UNCONTENDED_RMW 1
+#define SB_TAS_TRYLOCK_TEST_READS 0	/* plain loads per trylock */
 #define SB_TAS_COUNTS_EXACT 1		/* rmw and contended are observed, not inferred */
 
 struct sb_tas {

@@ -15,6 +15,7 @@
 #include "lockstat.h"
 
 #define SB_TICKET_UNCONTENDED_RMW 1
+#define SB_TICKET_TRYLOCK_TEST_READS 1	/* plain loads per trylock */
 #define SB_TICKET_COUNTS_EXACT 1
 
 #define SB_TICKET_NEXT_ONE (1u << 16)

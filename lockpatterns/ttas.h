@@ -12,6 +12,7 @@
 #include "lockstat.h"
 
 #define SB_TTAS_UNCONTENDED_RMW 1
+#define SB_TTAS_TRYLOCK_TEST_READS 1	/* plain loads per trylock */
 #define SB_TTAS_COUNTS_EXACT 1
 
 struct sb_ttas {
