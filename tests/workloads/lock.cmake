@@ -72,7 +72,7 @@ set(SB_LOCK_BAD_INPUTS
   "cs_lines_too_many|--cs-lines|100000"
   "latency_bad|--latency|sample=0"
   "pin_bad|--pin|everywhere"
-  "pin_cpu_absent|--pin|0,4096"
+  "pin_cpu_absent|--pin|0,999"
   "format_bad|--format|xml"
   "pattern_other_worker|--pattern|ttl")
 foreach(bad ${SB_LOCK_BAD_INPUTS})

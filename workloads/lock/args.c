@@ -3,6 +3,7 @@
  * line naming the option, the value and what is allowed, exit 2, before any
  * thread starts or anything is printed on stdout.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,15 +98,21 @@ static void check_pattern(const char *val)
 /* on | off | sample=N with N >= 1; returns the sampling period, 0 for off. */
 static uint64_t parse_latency(const char *val)
 {
+	char *end;
+	long n;
+
 	if (!strcmp(val, "on"))
 		return 1;
 	if (!strcmp(val, "off"))
 		return 0;
-	if (!strncmp(val, "sample=", 7) && val[7])
-		return (uint64_t)sb_parse_long(LOCK_CMD, "--latency sample=", val + 7,
-					       1, 1L << 30);
-	sb_die_usage(LOCK_CMD, "--latency: '%s' is not allowed (allowed: on, off, sample=N)",
-		     val);
+	if (!strncmp(val, "sample=", 7)) {
+		errno = 0;
+		n = strtol(val + 7, &end, 10);
+		if (val[7] && !*end && !errno && n >= 1 && n <= (1L << 30))
+			return (uint64_t)n;
+	}
+	sb_die_usage(LOCK_CMD, "--latency: '%s' is not allowed "
+		     "(allowed: on, off, sample=N with N from 1 to %ld)", val, 1L << 30);
 }
 
 static void parse_one(struct lock_args *a, int opt, const char *val, bool *have_duration)

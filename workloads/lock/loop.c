@@ -11,11 +11,6 @@
 
 #include "lock.h"
 
-/* Every kind, with its enum; a new kind is one line here. */
-#define LOCK_KINDS(X)								\
-	X(SB_TAS, tas) X(SB_TTAS, ttas) X(SB_TICKET, ticket) X(SB_MCS, mcs)	\
-	X(SB_QSPIN, qspin) X(SB_PSPIN, pspin) X(SB_PMUTEX, pmutex)
-
 struct lock_ops {
 	bool (*acquire)(void *lock, bool nolock, struct sb_lockctx *c);
 	void (*release)(void *lock, struct sb_lockctx *c);
@@ -97,7 +92,7 @@ void lock_loop(struct lock_thread_state *t, const struct lock_run *run,
  * last_cpu) is where --cs-same-line writes go, and the second line keeps the
  * adjacent-line prefetcher from pairing the lock with anything else.
  */
-#define LOCK_KIND_LOOP(ID, K)							\
+#define LOCK_KIND_LOOP(K, ID)							\
 static union {									\
 	struct sb_##K lock;							\
 	char bytes[2 * LOCK_CACHELINE];						\
@@ -127,18 +122,18 @@ static void *init_##K(void)							\
 	return &lock_area_##K;							\
 }
 
-LOCK_KINDS(LOCK_KIND_LOOP)
+SB_FOR_EACH_LOCK_KIND(LOCK_KIND_LOOP)
 
 struct lock_kind_entry {
 	lock_loop_fn loop;
 	void *(*init)(void);
 };
 
-#define LOCK_KIND_ENTRY(ID, K)							\
+#define LOCK_KIND_ENTRY(K, ID)							\
 	[ID] = { lock_loop_##K, init_##K },
 
 static const struct lock_kind_entry lock_kinds[SB_NR_KINDS] = {
-	LOCK_KINDS(LOCK_KIND_ENTRY)
+	SB_FOR_EACH_LOCK_KIND(LOCK_KIND_ENTRY)
 };
 
 lock_loop_fn lock_loop_for(enum sb_lock_kind kind)
