@@ -56,7 +56,8 @@ uint64_t sb_now_ns(void);                      /* CLOCK_MONOTONIC */
 double   sb_tsc_ns_per_tick(void);             /* calibrated once, cached, thread-safe */
 void     sb_busy_calibrate(void);              /* calibrate the busy loop (once) */
 double   sb_busy_loops_per_ns(void);           /* calibrates on first use */
-uint64_t sb_busy_loops_for_ns(uint64_t ns);
+uint64_t sb_busy_loops_for_ns(uint64_t ns);   /* median speed: see tsc.c */
+void     sb_busy_wait_ns(uint64_t ns);         /* TSC-timed spin: exact even when the clock speed moves */
 
 /* Ordered rdtsc: lfence keeps earlier instructions from drifting past it. */
 static inline uint64_t sb_rdtsc(void)

@@ -6,11 +6,13 @@
 #include "harness.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <time.h>
 
 #define TSC_CALIBRATE_NS	20000000ull   /* 20 ms: ~1e-4 relative error from clock reads */
-#define BUSY_TARGET_NS		2000000ull    /* one busy calibration run */
-#define BUSY_REPEATS		7
+#define BUSY_TARGET_NS		200000ull     /* one run: short enough to dodge preemption */
+#define BUSY_REPEATS		100           /* ... and many, on a loaded machine */
+#define BUSY_BUDGET_NS		100000000ull  /* but at most ~0.1 s in all */
 
 static double tsc_ns_per_tick;
 static double busy_loops_per_ns;
@@ -51,13 +53,25 @@ static uint64_t time_busy_loop(uint64_t loops)
 	return sb_now_ns() - t0;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 /*
- * Size one run to ~2 ms, then keep the fastest of several: interruptions and
- * preemption only ever make a run slower, so the minimum is the loop's speed.
+ * Size one run to ~200 us and take the median of many.  Not the minimum: on
+ * a VM the loop's speed itself moves (host frequency, a busy SMT sibling) by
+ * tens of percent, and the minimum would calibrate to the rare fastest state,
+ * making every later section too long.  The median matches the typical speed
+ * and still ignores runs cut by preemption.  Sections that must be exact use
+ * sb_busy_wait_ns(), which reads the TSC instead of counting.
  */
 static void calibrate_busy(void)
 {
-	uint64_t loops = 100000, best = UINT64_MAX, ns;
+	uint64_t loops = 10000, ns, start, runs[BUSY_REPEATS];
+	int n = 0;
 
 	for (;;) {
 		ns = time_busy_loop(loops);
@@ -66,12 +80,13 @@ static void calibrate_busy(void)
 		loops *= 4;
 	}
 	loops = (uint64_t)((double)loops * BUSY_TARGET_NS / (ns ? ns : 1)) + 1;
-	for (int i = 0; i < BUSY_REPEATS; i++) {
+	start = sb_now_ns();
+	while (n < BUSY_REPEATS && (n < 5 || sb_now_ns() - start < BUSY_BUDGET_NS)) {
 		ns = time_busy_loop(loops);
-		if (ns && ns < best)
-			best = ns;
+		runs[n++] = ns ? ns : 1;
 	}
-	busy_loops_per_ns = (double)loops / (double)best;
+	qsort(runs, n, sizeof(runs[0]), cmp_u64);
+	busy_loops_per_ns = (double)loops / (double)runs[n / 2];
 }
 
 void sb_busy_calibrate(void)
@@ -88,4 +103,14 @@ double sb_busy_loops_per_ns(void)
 uint64_t sb_busy_loops_for_ns(uint64_t ns)
 {
 	return (uint64_t)((double)ns * sb_busy_loops_per_ns() + 0.5);
+}
+
+/* Spins on the TSC (registers only) until ns have passed: exact whatever the clock speed. */
+void sb_busy_wait_ns(uint64_t ns)
+{
+	uint64_t start = sb_rdtsc();
+	uint64_t ticks = (uint64_t)((double)ns / sb_tsc_ns_per_tick() + 0.5);
+
+	while (sb_rdtsc() - start < ticks)
+		;
 }
