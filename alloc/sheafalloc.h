@@ -102,8 +102,12 @@ struct sheafalloc_config {
 SB_ALLOC_API void sheafalloc_config_init(struct sheafalloc_config *cfg);
 /* cfg NULL: defaults.  0, or -EINVAL (bad config, reason on stderr) / -ENOMEM / -EBUSY (twice). */
 SB_ALLOC_API int sheafalloc_init(const struct sheafalloc_config *cfg);
-/* Destroys the kmalloc caches and the page allocator; caller's caches must be destroyed first. */
-SB_ALLOC_API void sheafalloc_exit(void);
+/*
+ * Destroys the kmalloc caches and the page allocator; caller's caches must be
+ * destroyed first.  0 if every kmalloc object had been freed and every page came
+ * back to the zones; -1 otherwise (what is missing is reported on stderr).
+ */
+SB_ALLOC_API int sheafalloc_exit(void);
 SB_ALLOC_API const struct sb_topology *sheafalloc_topology(void);
 
 /* ---- request flags (gfp) and internal alloc_flags ---------------------- */
@@ -130,6 +134,11 @@ struct slab_alloc_context {
 	unsigned long orig_size;	/* size the caller asked for */
 	unsigned int alloc_flags;	/* SLAB_ALLOC_* */
 };
+
+/*
+ * Failure injection: fail_inject_set(p, seed) (page_alloc.h) makes backing-memory
+ * growth fail with probability p, and also every new slab (the kernel's failslab).
+ */
 
 /* ---- caches (layers 3-4) ---------------------------------------------- */
 

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - what the files of layers 3-6 share.  Prototypes are grouped under
+ * the file that defines them.  Everything declared after the visibility pragma
+ * is hidden: only sheafalloc.h's names leave the library.
+ */
+#ifndef SB_ALLOC_INTERNAL_H
+#define SB_ALLOC_INTERNAL_H
+
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sheafalloc.h"
+
+#pragma GCC visibility push(hidden)
+
+/* Debug checks (double free, foreign pointers): on in asan builds and the test library. */
+#if !defined(SB_ALLOC_DEBUG) && defined(SB_SANITIZE_ASAN)
+#define SB_ALLOC_DEBUG 1
+#endif
+#ifndef SB_ALLOC_DEBUG
+#define SB_ALLOC_DEBUG 0
+#endif
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define SB_CACHELINE	64
+#define SB_TLS		__thread __attribute__((tls_model("initial-exec")))
+#define MIN_PARTIAL	4	/* empty slabs a node keeps before returning pages */
+
+/* The lock kind of list_lock and the barn lock: page_alloc.h's compile-time choice. */
+typedef sb_alloc_lock_t slab_lock_t;
+#define slab_lock_init		SB_ALLOC_LOCK(init)
+#define slab_lock_acquire	SB_ALLOC_LOCK(acquire)
+#define slab_lock_release	SB_ALLOC_LOCK(release)
+
+/*
+ * A sheaf: an array of free objects of one cache.  Owned by one CPU (main or
+ * spare, under that CPU's pcs lock) or by a barn (under the barn lock).
+ */
+struct slab_sheaf {
+	struct slab_sheaf *next;	/* barn list link */
+	unsigned int size;		/* objects[0..size-1] are free objects */
+	unsigned int capacity;
+	void *objects[];
+};
+
+/*
+ * Per-CPU state of one cache.  The pcs lock is only ever tried (the kernel's
+ * local_trylock): a thread preempted on this CPU, or a signal handler that
+ * interrupted the holder, makes it fail, and the caller takes the slab path.
+ * Counters: stat[] items bumped under the pcs lock use plain load/store (only the
+ * holder writes them); all others use atomic adds.  An item is never bumped both
+ * ways (see stat_locked() callers).
+ */
+struct slub_percpu_sheaves {
+	atomic_uint locked;
+	struct slab_sheaf *main;	/* never NULL after cache creation */
+	struct slab_sheaf *spare;	/* NULL, or a sheaf (empty or full) */
+	void *_Atomic deferred;		/* kfree_nolock: lock-free stack of objects */
+	uint64_t stat[NR_SHEAFALLOC_STATS];
+	struct sb_lockstat barn_lock;	/* folded with atomic adds */
+	struct sb_lockstat list_lock;
+} __attribute__((aligned(SB_CACHELINE)));
+
+/* Full and empty sheaves of one cache on one node, bounded lists. */
+struct node_barn {
+	slab_lock_t lock;
+	struct slab_sheaf *full;
+	struct slab_sheaf *empty;
+	unsigned int nr_full, nr_empty;
+};
+
+/* A slab, stored in-band at the start of its page run; head page->slab points here. */
+struct slab {
+	struct kmem_cache *cache;
+	struct slab *next, *prev;	/* n->partial or n->full, under list_lock */
+	void *freelist;			/* in-object freelist, under list_lock */
+	unsigned int inuse;		/* objects out of the slab (callers and sheaves) */
+	unsigned int objects;
+	int node;
+	bool on_partial;
+	unsigned long *obj_exts;	/* per-object allocation tags, or NULL */
+	char *base;			/* first object */
+	unsigned long alloc_map[];	/* SB_ALLOC_DEBUG: bit set while a caller holds it */
+};
+
+struct slab_list {
+	struct slab *first;
+};
+
+/* Per node: partial/full slabs under list_lock, and the barn. */
+struct kmem_cache_node {
+	slab_lock_t list_lock;
+	struct slab_list partial;	/* slabs with free objects (incl. empty ones) */
+	struct slab_list full;		/* slabs with no free object */
+	unsigned long nr_partial, nr_slabs, nr_empty;
+	uint64_t inuse;			/* sum of slab->inuse */
+	struct node_barn barn;
+} __attribute__((aligned(SB_CACHELINE)));
+
+struct kmem_cache {
+	char name[48];
+	unsigned int object_size;	/* as created */
+	unsigned int size;		/* slot size */
+	unsigned int align;
+	unsigned int objects;		/* per slab */
+	unsigned int order;
+	unsigned int slab_hdr;		/* bytes before the first object */
+	int sheaf_capacity;		/* 0: no sheaves */
+	slab_flags_t flags;
+	bool is_kmalloc;
+	struct slub_percpu_sheaves *cpu_sheaves;	/* [nr_cpus] */
+	struct kmem_cache_node *node;			/* [nr_nodes] */
+	struct kmem_cache *next;	/* global cache list */
+};
+
+/* sheafalloc.c: global state, thread context */
+struct sheafalloc_global {
+	const struct sb_topology *topo;
+	struct sb_topology *owned_topo;
+	int nr_cpus, nr_nodes;
+	int sheaf_capacity;
+	unsigned int barn_max_full, barn_max_empty;
+	bool up;
+};
+extern struct sheafalloc_global sa;
+
+static inline int this_cpu(void)
+{
+	return sb_current_cpu(sa.topo);
+}
+static inline int cpu_to_node(int cpu)
+{
+	return sb_topology_cpu_node(sa.topo, cpu);
+}
+static inline int numa_node_id(void)
+{
+	return cpu_to_node(this_cpu());
+}
+
+/*
+ * A lock site acquisition: counts go to a stack sb_lockstat first, folded into
+ * the CPU's totals after release (atomic adds: several threads share a CPU).
+ * Normal callers queue on their thread's qnode; nolock callers only trylock and
+ * need none.
+ */
+struct lock_site {
+	struct sb_lockstat st;
+	struct sb_lockctx ctx;
+};
+struct sb_qnode *thread_qnode(void);	/* NULL in nolock context */
+void lock_site_begin(struct lock_site *ls, bool nolock);
+void lock_site_end(struct lock_site *ls, struct sb_lockstat *total);
+
+void cache_list_add(struct kmem_cache *s);
+void cache_list_del(struct kmem_cache *s);
+struct kmem_cache *cache_list_first(void);
+void cache_list_lock(void);
+void cache_list_unlock(void);
+
+_Noreturn void slab_bug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* stats.c */
+static inline void stat_add(struct kmem_cache *s, int cpu, enum sheafalloc_stat_item i, uint64_t n)
+{
+	__atomic_fetch_add(&s->cpu_sheaves[cpu].stat[i], n, __ATOMIC_RELAXED);
+}
+static inline void stat(struct kmem_cache *s, enum sheafalloc_stat_item i)
+{
+	stat_add(s, this_cpu(), i, 1);
+}
+/* Only for items bumped with the pcs lock held, never through stat(). */
+static inline void stat_locked(struct slub_percpu_sheaves *pcs, enum sheafalloc_stat_item i)
+{
+	__atomic_store_n(&pcs->stat[i], __atomic_load_n(&pcs->stat[i], __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELAXED);
+}
+void lockstat_fold(struct sb_lockstat *total, const struct sb_lockstat *st);
+void cache_stats_sum(struct kmem_cache *s, struct sheafalloc_stats *out);
+void stats_retire_cache(struct kmem_cache *s);
+void stats_reset_retired(void);
+
+/* slab.c: layer 3 */
+struct kmem_cache *cache_create(const char *name, unsigned int size, unsigned int align,
+				slab_flags_t flags, int sheaf_capacity, bool is_kmalloc);
+int cache_alloc_cpu_sheaves(struct kmem_cache *s);
+void cache_empty_sheaves(struct kmem_cache *s);
+void cache_free_struct(struct kmem_cache *s);
+unsigned long cache_release_slabs(struct kmem_cache *s, bool report);
+void cache_free_obj_exts(struct kmem_cache *s);
+struct slab *virt_to_slab(const void *p);
+unsigned int obj_index(const struct kmem_cache *s, const struct slab *slab, const void *p);
+int slab_alloc_bulk(struct kmem_cache *s, int node, const struct slab_alloc_context *ctx,
+		    void **p, int max);
+int slab_free_bulk(struct kmem_cache *s, void **p, int n, bool nolock);
+unsigned long slab_shrink_node_lists(struct kmem_cache *s);
+void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx);
+void slab_free(struct kmem_cache *s, void *obj, unsigned long addr);
+bool slab_free_nolock(struct kmem_cache *s, void *obj);
+void slab_debug_on_alloc(struct kmem_cache *s, void *obj);
+void slab_debug_on_free(struct kmem_cache *s, const void *obj, const char *fn);
+void kmem_cache_info_fill(struct kmem_cache *s, struct kmem_cache_info *out);
+
+/* sheaf.c: layer 4, per-CPU sheaves */
+struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags);
+void sheaf_free(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock);
+void *alloc_from_pcs(struct kmem_cache *s, const struct slab_alloc_context *ctx);
+bool free_to_pcs(struct kmem_cache *s, void *obj, bool nolock);
+void pcs_flush_all(struct kmem_cache *s);
+void pcs_free_sheaves(struct kmem_cache *s);
+void pcs_count(struct kmem_cache *s, uint64_t *nr_sheaves, uint64_t *objects);
+void deferred_push(struct kmem_cache *s, void *obj);
+void deferred_drain(struct kmem_cache *s, int cpu);
+static inline bool deferred_pending(struct kmem_cache *s, int cpu)
+{
+	/* intentionally racy peek: a drain happens later anyway */
+	return atomic_load_explicit(&s->cpu_sheaves[cpu].deferred, memory_order_relaxed) != NULL;
+}
+
+/* barn.c: layer 4, per-node barn */
+void barn_init(struct node_barn *barn);
+struct slab_sheaf *barn_take_full(struct kmem_cache *s, struct node_barn *barn,
+				  struct slab_sheaf *empty, bool nolock, struct slab_sheaf **spill);
+struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
+				   struct slab_sheaf *full, bool nolock);
+bool barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf,
+		   bool nolock);
+bool barn_put_empty(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf,
+		    bool nolock);
+struct slab_sheaf *barn_pop_any(struct node_barn *barn);	/* shrink/destroy, normal ctx */
+void barn_count(struct kmem_cache *s, uint64_t *nr_full, uint64_t *nr_empty, uint64_t *objects);
+
+/* kmalloc.c: layer 5 */
+extern struct kmem_cache *kmalloc_caches[KMALLOC_NR_BUCKETS];
+int kmalloc_init(void);
+unsigned long kmalloc_exit(void);	/* objects still allocated */
+unsigned int kmalloc_index(size_t size);	/* KMALLOC_NR_BUCKETS if too big or 0 */
+void *kmalloc_internal(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx);
+void kfree_no_recurse(const void *p, bool nolock);	/* straight to the slab (metadata) */
+void *kmalloc_nolock_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx);
+
+/* obj_ext.c: layer 6 */
+void obj_ext_alloc_for_slab(struct kmem_cache *s, struct slab *slab,
+			    const struct slab_alloc_context *ctx);
+void obj_ext_free_for_slab(struct slab *slab, bool nolock);
+static inline void obj_ext_tag(struct kmem_cache *s, struct slab *slab, void *obj,
+			       unsigned long addr)
+{
+	if (slab->obj_exts)
+		__atomic_store_n(&slab->obj_exts[obj_index(s, slab, obj)], addr, __ATOMIC_RELAXED);
+}
+/* Test hooks: tag kmalloc caches too; ignore NO_RECURSE to show the recursion it prevents. */
+void obj_ext_set_kmalloc_tagging(bool on);
+void obj_ext_set_ignore_no_recurse(bool on);
+void obj_ext_reset_depth(void);
+
+#pragma GCC visibility pop
+
+#endif /* SB_ALLOC_INTERNAL_H */

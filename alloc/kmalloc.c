@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * kmalloc.c - layer 5: size buckets, the large path, and the nolock entry points.
+ *
+ * Buckets 8 16 32 64 96 128 192 256 512 1k 2k 4k 8k: sizes up to 192 map through
+ * a table (96 and 192 are not powers of two), larger ones by their highest set
+ * bit.  Above 8 KiB a request is a page run; the head page remembers its order.
+ */
+#include <errno.h>
+
+#include "internal.h"
+
+#define KMALLOC_LARGE_MAGIC	0x6b6d616c6c6f6300ul	/* "kmalloc\0" | order */
+#define KMALLOC_ORDER_MASK	0xfful
+
+struct kmem_cache *kmalloc_caches[KMALLOC_NR_BUCKETS];
+
+static const unsigned int kmalloc_sizes[KMALLOC_NR_BUCKETS] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
+};
+
+/* Bucket of sizes (8i, 8i+8], i = (size - 1) / 8, for sizes 1..192. */
+static const unsigned char size_index[24] = {
+	0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4,	/* 8 16 32 32 64x4 96x4 */
+	5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6,	/* 128x4 192x8 */
+};
+
+unsigned int kmalloc_index(size_t size)
+{
+	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
+		return KMALLOC_NR_BUCKETS;
+	if (size <= 192)
+		return size_index[(size - 1) / 8];
+	return (unsigned int)(64 - __builtin_clzl(size - 1)) - 1;	/* 2^k >= size, k = 8..13 */
+}
+
+static unsigned int get_order(size_t size)
+{
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < size)
+		order++;
+	return order;
+}
+
+/* ---- large (page run) allocations ---- */
+
+static void *kmalloc_large(size_t size, gfp_t gfp, int node, const struct slab_alloc_context *ctx)
+{
+	unsigned int order;
+	struct page *page;
+
+	if (size > KMALLOC_MAX_SIZE)
+		return NULL;
+	order = get_order(size);
+	page = (ctx->alloc_flags & SLAB_ALLOC_NOLOCK) ? alloc_pages_nolock(node, order)
+						      : alloc_pages(node, order);
+	if (!page)
+		return NULL;
+	page->slab = NULL;
+	page->slab_data = KMALLOC_LARGE_MAGIC | order;
+	if (gfp & __GFP_ZERO)
+		memset(page_address(page), 0, PAGE_SIZE << order);
+	return page_address(page);
+}
+
+static unsigned int large_order(struct page *head, const void *p, const char *fn)
+{
+	if (SB_ALLOC_DEBUG &&
+	    ((head->slab_data & ~KMALLOC_ORDER_MASK) != KMALLOC_LARGE_MAGIC ||
+	     !(__atomic_load_n(&head->flags, __ATOMIC_RELAXED) & PG_head) || page_address(head) != p))
+		slab_bug("%s(%p): double free, or not an allocated object", fn, p);
+	return (unsigned int)(head->slab_data & KMALLOC_ORDER_MASK);
+}
+
+static void kfree_large(struct page *head, const void *p, bool nolock)
+{
+	unsigned int order = large_order(head, p, nolock ? "kfree_nolock" : "kfree");
+
+	head->slab_data = 0;
+	if (nolock)
+		free_pages_nolock(head, order);
+	else
+		__free_pages(head, order);
+}
+
+/* ---- normal path ---- */
+
+void *kmalloc_internal(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
+{
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (likely(size <= KMALLOC_MAX_CACHE_SIZE))
+		return slab_alloc_node(kmalloc_caches[kmalloc_index(size)], gfp, node, ctx);
+	return kmalloc_large(size, gfp, node, ctx);
+}
+
+static struct page *kfree_head(const void *p, const char *fn)
+{
+	if (SB_ALLOC_DEBUG && !page_alloc_owns(p))
+		slab_bug("%s(%p): pointer not from sheafalloc", fn, p);
+	return virt_to_head_page(p);
+}
+
+void *kmalloc_node(size_t size, gfp_t gfp, int node)
+{
+	struct slab_alloc_context ctx = {
+		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.orig_size = size,
+		.alloc_flags = SLAB_ALLOC_DEFAULT,
+	};
+
+	return kmalloc_internal(size, gfp, node, &ctx);
+}
+
+void *kmalloc(size_t size, gfp_t gfp)
+{
+	struct slab_alloc_context ctx = {
+		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.orig_size = size,
+		.alloc_flags = SLAB_ALLOC_DEFAULT,
+	};
+
+	return kmalloc_internal(size, gfp, NUMA_NO_NODE, &ctx);
+}
+
+void *kzalloc(size_t size, gfp_t gfp)
+{
+	struct slab_alloc_context ctx = {
+		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.orig_size = size,
+		.alloc_flags = SLAB_ALLOC_DEFAULT,
+	};
+
+	return kmalloc_internal(size, gfp | __GFP_ZERO, NUMA_NO_NODE, &ctx);
+}
+
+void kfree(const void *p)
+{
+	struct page *head;
+	struct kmem_cache *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	head = kfree_head(p, "kfree");
+	if (unlikely(!head->slab)) {
+		kfree_large(head, p, false);
+		return;
+	}
+	s = ((struct slab *)head->slab)->cache;
+	if (SB_ALLOC_DEBUG)
+		slab_debug_on_free(NULL, p, "kfree");
+	slab_free(s, (void *)p, (unsigned long)__builtin_return_address(0));
+}
+
+size_t ksize(const void *p)
+{
+	struct page *head;
+
+	if (ZERO_OR_NULL_PTR(p))
+		return 0;
+	head = kfree_head(p, "ksize");
+	if (head->slab)
+		return ((struct slab *)head->slab)->cache->object_size;
+	return PAGE_SIZE << large_order(head, p, "ksize");
+}
+
+size_t kmalloc_size_roundup(size_t size)
+{
+	if (!size)
+		return 0;
+	if (size <= KMALLOC_MAX_CACHE_SIZE)
+		return kmalloc_sizes[kmalloc_index(size)];
+	if (size > KMALLOC_MAX_SIZE)
+		return 0;
+	return PAGE_SIZE << get_order(size);
+}
+
+struct kmem_cache *kmalloc_cache_for_size(size_t size)
+{
+	unsigned int i = kmalloc_index(size);
+
+	return i < KMALLOC_NR_BUCKETS ? kmalloc_caches[i] : NULL;
+}
+
+/* Metadata (sheaves, obj_ext arrays): straight to the slab, never via a sheaf. */
+void kfree_no_recurse(const void *p, bool nolock)
+{
+	struct slab *slab = virt_to_slab(p);
+	void *obj = (void *)p;
+
+	if (SB_ALLOC_DEBUG)
+		slab_debug_on_free(NULL, p, "kfree_no_recurse");
+	if (slab_free_bulk(slab->cache, &obj, 1, nolock) == 1)
+		stat(slab->cache, STAT_free_slowpath);
+	else
+		deferred_push(slab->cache, obj);
+}
+
+/* ---- nolock path (async-signal-safe) ---- */
+
+/*
+ * Never spins.  A trylock can fail because this thread was interrupted with the
+ * bucket's sheaves or list_lock held, or another CPU holds the list_lock; several
+ * buckets are rarely busy at once, so one retry one bucket up (seed
+ * simplify-kmalloc-nolock).  Counted in the first bucket's cache:
+ * nolock_attempts == nolock_first_bucket + nolock_retry_success + nolock_null.
+ */
+void *kmalloc_nolock_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
+{
+	struct kmem_cache *first, *s;
+	bool can_retry = true;
+	void *obj;
+
+	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
+		return NULL;
+	ctx->alloc_flags |= SLAB_ALLOC_NOLOCK;
+	first = s = kmalloc_caches[kmalloc_index(size)];
+	stat(first, STAT_nolock_attempts);
+retry:
+	obj = slab_alloc_node(s, gfp, node, ctx);
+	if (obj) {
+		stat(first, can_retry ? STAT_nolock_first_bucket : STAT_nolock_retry_success);
+		return obj;
+	}
+	if (can_retry && s->object_size < KMALLOC_MAX_CACHE_SIZE) {
+		stat(first, STAT_nolock_retry);
+		size = s->object_size + 1;
+		s = kmalloc_caches[kmalloc_index(size)];
+		can_retry = false;
+		goto retry;
+	}
+	stat(first, STAT_nolock_null);
+	return NULL;
+}
+
+void *kmalloc_nolock(size_t size, int node)
+{
+	struct slab_alloc_context ctx = {
+		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.orig_size = size,
+		.alloc_flags = SLAB_ALLOC_NOLOCK,
+	};
+
+	return kmalloc_nolock_ctx(size, GFP_KERNEL, node, &ctx);
+}
+
+void kfree_nolock(const void *p)
+{
+	struct page *head;
+	struct kmem_cache *s;
+
+	if (unlikely(ZERO_OR_NULL_PTR(p)))
+		return;
+	head = kfree_head(p, "kfree_nolock");
+	if (unlikely(!head->slab)) {
+		kfree_large(head, p, true);
+		return;
+	}
+	s = ((struct slab *)head->slab)->cache;
+	if (SB_ALLOC_DEBUG)
+		slab_debug_on_free(NULL, p, "kfree_nolock");
+	stat(s, STAT_nolock_frees);
+	if (!slab_free_nolock(s, (void *)p))
+		deferred_push(s, (void *)p);
+}
+
+void *kmalloc_flags(size_t size, gfp_t gfp, unsigned int alloc_flags)
+{
+	struct slab_alloc_context ctx = {
+		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.orig_size = size,
+		.alloc_flags = alloc_flags,
+	};
+
+	if (alloc_flags & SLAB_ALLOC_NOLOCK)
+		return kmalloc_nolock_ctx(size, gfp, NUMA_NO_NODE, &ctx);
+	return kmalloc_internal(size, gfp, NUMA_NO_NODE, &ctx);
+}
+
+/* Normal context: every cache's deferred lists. */
+void sheafalloc_drain_deferred(void)
+{
+	cache_list_lock();
+	for (struct kmem_cache *s = cache_list_first(); s; s = s->next)
+		for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
+			deferred_drain(s, cpu);
+	cache_list_unlock();
+}
+
+/* ---- init / exit ---- */
+
+/*
+ * Objects are aligned to the largest power of two dividing the bucket size (up
+ * to a page).  It costs nothing: the slab header already takes one object's room.
+ */
+static unsigned int kmalloc_natural_align(unsigned int size)
+{
+	unsigned int a = size & -size;
+
+	return a < PAGE_SIZE ? a : PAGE_SIZE;
+}
+
+int kmalloc_init(void)
+{
+	char name[32];
+
+	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++) {
+		snprintf(name, sizeof(name), "kmalloc-%u", kmalloc_sizes[i]);
+		kmalloc_caches[i] = cache_create(name, kmalloc_sizes[i],
+						 kmalloc_natural_align(kmalloc_sizes[i]), 0,
+						 SHEAF_CAPACITY_DEFAULT, true);
+		if (!kmalloc_caches[i])
+			goto fail;
+	}
+	/* Sheaves are kmalloc'ed: only now that every bucket exists. */
+	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++)
+		if (cache_alloc_cpu_sheaves(kmalloc_caches[i]))
+			goto fail;
+	for (int i = KMALLOC_NR_BUCKETS; i-- > 0;)
+		cache_list_add(kmalloc_caches[i]);
+	return 0;
+fail:
+	kmalloc_exit();
+	return -ENOMEM;
+}
+
+/*
+ * The kmalloc caches hold each other's metadata (sheaves, obj_ext arrays), so
+ * they go in phases: all sheaves, then all obj_ext arrays, then all slabs.
+ */
+unsigned long kmalloc_exit(void)
+{
+	unsigned long leaked = 0;
+
+	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++) {
+		if (!kmalloc_caches[i])
+			continue;
+		cache_list_del(kmalloc_caches[i]);
+		cache_empty_sheaves(kmalloc_caches[i]);
+	}
+	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++)
+		if (kmalloc_caches[i])
+			cache_free_obj_exts(kmalloc_caches[i]);
+	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++) {
+		if (!kmalloc_caches[i])
+			continue;
+		leaked += cache_release_slabs(kmalloc_caches[i], true);
+		stats_retire_cache(kmalloc_caches[i]);
+		cache_free_struct(kmalloc_caches[i]);
+		kmalloc_caches[i] = NULL;
+	}
+	return leaked;
+}

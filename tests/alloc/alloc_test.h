@@ -1,0 +1,52 @@
+/* alloc_test.h - shared helpers of the allocator tests. */
+#ifndef SB_ALLOC_TEST_H
+#define SB_ALLOC_TEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sheafalloc.h"
+
+#define CHECK(cond)								\
+	do {									\
+		if (!(cond)) {							\
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,	\
+				__LINE__, #cond);				\
+			exit(1);						\
+		}								\
+	} while (0)
+
+#define CHECK_EQ(a, b)								\
+	do {									\
+		unsigned long long a_ = (a), b_ = (b);				\
+		if (a_ != b_) {							\
+			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%llu != %llu)\n", \
+				__FILE__, __LINE__, #a, #b, a_, b_);		\
+			exit(1);						\
+		}								\
+	} while (0)
+
+/* Init on a topology (NULL: this machine); returns it (caller frees after exit). */
+static inline struct sb_topology *test_init(const char *synthetic, struct sheafalloc_config *cfg)
+{
+	char err[256];
+	struct sb_topology *topo = sb_topology_load(synthetic, err, sizeof(err));
+
+	if (!topo) {
+		fprintf(stderr, "topology '%s': %s\n", synthetic ? synthetic : "(machine)", err);
+		exit(1);
+	}
+	cfg->topo = topo;
+	CHECK(sheafalloc_init(cfg) == 0);
+	return topo;
+}
+
+static inline void test_exit(struct sb_topology *topo)
+{
+	CHECK(sheafalloc_exit() == 0);
+	sb_topology_free(topo);
+}
+
+#endif
