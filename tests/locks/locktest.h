@@ -6,7 +6,9 @@
 #ifndef LOCKTEST_H
 #define LOCKTEST_H
 
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE		/* sched_getaffinity, CPU_SET; CMake also defines it */
+#endif
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -85,19 +87,28 @@ static int lt_failures;
 		}								\
 	} while (0)
 
-/* Pin the caller to the idx-th CPU it may run on (mod the count); -1 if none. */
+static cpu_set_t lt_allowed_cpus;	/* the process's CPUs before any pinning */
+static pthread_once_t lt_allowed_once = PTHREAD_ONCE_INIT;
+
+static void lt_read_allowed_cpus(void)
+{
+	if (sched_getaffinity(0, sizeof(lt_allowed_cpus), &lt_allowed_cpus))
+		CPU_ZERO(&lt_allowed_cpus);
+}
+
+/* Pin the caller to the idx-th CPU the process may run on (mod the count); -1 if
+ * pinning is not possible.  The first call must come before any thread pins. */
 static __attribute__((unused)) int lt_pin_nth(int idx)
 {
-	cpu_set_t allowed, one;
+	cpu_set_t one;
 	int n = 0, want;
 
-	if (sched_getaffinity(0, sizeof(allowed), &allowed))
+	pthread_once(&lt_allowed_once, lt_read_allowed_cpus);
+	if (!CPU_COUNT(&lt_allowed_cpus))
 		return -1;
-	want = idx % CPU_COUNT(&allowed);
+	want = idx % CPU_COUNT(&lt_allowed_cpus);
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (!CPU_ISSET(cpu, &allowed))
-			continue;
-		if (n++ != want)
+		if (!CPU_ISSET(cpu, &lt_allowed_cpus) || n++ != want)
 			continue;
 		CPU_ZERO(&one);
 		CPU_SET(cpu, &one);
