@@ -71,7 +71,7 @@ static bool name_is_figure(const char *c)
 		"duration_s", "_time_s", NULL
 	};
 	static const char *const prefixes[] = {
-		"wait_", "hold_", "lat_", "latency", "perf_", NULL
+		"wait_", "hold_", "lat_", "perf_", NULL
 	};
 
 	if (has_suffix(c, "_rate"))
@@ -670,7 +670,12 @@ static void summarize_row(struct sb_cmp *cmp, struct sb_cmp_row *row, int nr_boo
 		c->med = sb_boot_median(c->v, c->n, nr_boot, sb_seed_of(cmp->metric, label));
 		c->ratio = sb_boot_ratio(c->v, c->n, base->v, base->n, nr_boot,
 					 sb_seed_of(label, cmp->levels[cmp->base]));
-		c->verdict = l == cmp->base ? SB_VERDICT_SAME : sb_verdict_of(&c->ratio, dir);
+		if (l == cmp->base)
+			c->verdict = SB_VERDICT_SAME;
+		else if (c->n < SB_MIN_REPS_FOR_VERDICT || base->n < SB_MIN_REPS_FOR_VERDICT)
+			c->verdict = SB_VERDICT_UNKNOWN;
+		else
+			c->verdict = sb_verdict_of(&c->ratio, dir);
 		if (c->n && (!cmp->min_n || c->n < cmp->min_n))
 			cmp->min_n = c->n;
 		if (c->n > cmp->max_n)
@@ -703,7 +708,7 @@ int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 		 struct sb_cmp *cmp, char *err, size_t len)
 {
 	struct key_cols k = { 0 };
-	int bc, mc, rc;
+	int bc = -1, mc = -1, rc;
 
 	memset(cmp, 0, sizeof(*cmp));
 	cmp->doc = doc;
@@ -862,7 +867,7 @@ static void ratio_cell_text(const struct sb_cmp_cell *c, char *b, size_t n)
 
 	fmt_ratio(r, sizeof(r), c->ratio.est);
 	if (!c->ratio.valid) {
-		snprintf(b, n, "%s %c", r, isnan(c->ratio.est) ? ' ' : '?');
+		snprintf(b, n, "%s%s", r, isnan(c->ratio.est) ? "" : " ?");
 		return;
 	}
 	fmt_ratio(lo, sizeof(lo), c->ratio.lo);
@@ -1002,9 +1007,8 @@ static void print_heading(const struct sb_cmp *cmp, const char *machine, FILE *o
 		snprintf(reps, sizeof(reps), "%d", cmp->max_n);
 	else
 		snprintf(reps, sizeof(reps), "%d-%d", cmp->min_n, cmp->max_n);
-	snprintf(line, sizeof(line), "%s: %s%s%s reps, %s (%s is better)", cmp->workload,
-		 cmp->fixed, *cmp->fixed ? ", " : "", reps, cmp->metric,
-		 sb_metric_direction(cmp->metric) > 0 ? "higher" : "lower");
+	snprintf(line, sizeof(line), "%s: %s, %s reps%s%s", cmp->workload, cmp->metric, reps,
+		 *cmp->fixed ? "; " : "", cmp->fixed);
 	print_wrapped(out, line);
 	print_wrapped(out, machine);
 }
@@ -1018,7 +1022,7 @@ static void print_legend(const struct sb_cmp *cmp, FILE *out)
 	print_wrapped(out, line);
 	snprintf(line, sizeof(line), "+ %s, - %s, = no difference shown (CI holds 1),"
 		 " ? under %d runs", sb_verdict_word(SB_VERDICT_BETTER, cmp->metric),
-		 sb_verdict_word(SB_VERDICT_WORSE, cmp->metric), SB_MIN_REPS_FOR_CI);
+		 sb_verdict_word(SB_VERDICT_WORSE, cmp->metric), SB_MIN_REPS_FOR_VERDICT);
 	print_wrapped(out, line);
 }
 
@@ -1118,7 +1122,7 @@ static void parse_compare_args(int argc, char **argv, struct compare_args *a)
 	memset(a, 0, sizeof(*a));
 	optind = 0;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'm': a->o.metric = optarg; break;
 		case 'b': a->o.by = optarg; break;

@@ -190,6 +190,10 @@ struct sb_study_ctx {
 	int written, failed, nr_runs;
 	uint64_t wall_ns;
 };
+#define SB_STUDY_MAX_ARGS	160	/* > 8 (perf) + 1 + 2 * 64 words a line + 5 */
+/* The command line of one run; argv needs SB_STUDY_MAX_ARGS slots.  Returns argc. */
+int sb_study_argv(const struct sb_study_ctx *c, const struct sb_study_variant *v,
+		  const char *perf_out, char **argv);
 void sb_study_execute(struct sb_study_ctx *c);
 void sb_study_record_c2c(struct sb_study_ctx *c);
 

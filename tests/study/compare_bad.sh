@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# compare on damaged input: every case must end with exit 2 and one line on
+# stderr naming the file and line (or the option), never a crash or output
+# that looks like a result.
+# Usage: compare_bad.sh CLI FIXTURE_DIR
+set -u
+cli=$1 fx=$2
+fail=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect_error NAME PATTERN ARGS...: exit 2, one stderr line matching PATTERN, no stdout
+expect_error() {
+	local name=$1 pattern=$2
+	shift 2
+	"$cli" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [[ $rc != 2 ]]; then echo "FAIL $name: exit $rc, not 2" >&2; fail=1; fi
+	if [[ $(wc -l <"$tmp/err") != 1 ]] || ! grep -Eq -- "$pattern" "$tmp/err"; then
+		echo "FAIL $name: stderr should be one line matching '$pattern':" >&2
+		cat "$tmp/err" >&2
+		fail=1
+	fi
+	if [[ -s "$tmp/out" ]]; then echo "FAIL $name: wrote to stdout" >&2; fail=1; fi
+}
+
+mkdir "$tmp/d"
+cp "$fx/meta.json" "$tmp/d/"
+size=$(wc -c <"$fx/runs.csv")
+head -c $((size / 2)) "$fx/runs.csv" >"$tmp/d/runs.csv"	# cut mid-row
+expect_error truncated "runs.csv:[0-9]+: .*truncated" compare "$tmp/d"
+
+line=$(wc -l <"$fx/runs.csv")
+head -n $((line - 1)) "$fx/runs.csv" >"$tmp/d/runs.csv"
+tail -n 1 "$fx/runs.csv" | cut -d, -f1-12 >>"$tmp/d/runs.csv"	# a short last row
+expect_error short-row "runs.csv:$line: 12 fields, but the header has" compare "$tmp/d"
+
+sed '5s/,compact,/,"compact,/' "$fx/runs.csv" >"$tmp/d/runs.csv"
+expect_error open-quote "runs.csv:5: .*(quote|fields)" compare "$tmp/d"
+
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "acq_per_s") c = i }
+		  NR == 7 { $c = "fast" } { print }' "$fx/runs.csv" >"$tmp/d/runs.csv"
+expect_error not-a-number "runs.csv:7: column acq_per_s: 'fast' is not a number" compare "$tmp/d"
+
+: >"$tmp/d/runs.csv"
+expect_error empty "runs.csv:1: empty file" compare "$tmp/d"
+
+printf 'study,variant,rep,x\nq,v,1,2\n' >"$tmp/d/runs.csv"
+expect_error no-workload "lacks the workload and pattern columns" compare "$tmp/d"
+
+expect_error missing-dir "$tmp/nonexistent: No such file" compare "$tmp/nonexistent"
+mkdir "$tmp/empty"
+expect_error no-runs "no runs.csv" compare "$tmp/empty"
+expect_error bad-metric "--metric: 'speed' is not a figure column" compare "$fx" --metric speed
+expect_error param-metric "--metric: 'threads' is not a figure column" compare "$fx" --metric threads
+expect_error bad-baseline "--baseline: 'fast' is not a value of column pattern" compare "$fx" --baseline fast
+expect_error bad-by "--by: 'acq_per_s' is not a parameter column" compare "$fx" --by acq_per_s
+expect_error bad-format "format" compare "$fx" --format xml
+expect_error bad-option "--frobnicate: unknown option" compare "$fx" --frobnicate
+expect_error two-dirs "expected one RESULTS_DIR" compare "$fx" "$fx"
+exit $fail

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# compare on the fixture results directory (tests/fixtures/results-small, made
+# by its make-fixture.py with known effects): the verdicts it was built to
+# show, a block no wider than 72 columns, stable output, csv and json forms.
+# Usage: compare_fixture.sh CLI FIXTURE_DIR
+set -u
+cli=$1 fx=$2
+fail=0
+bad() { echo "FAIL: $*" >&2; fail=1; }
+
+out=$("$cli" compare "$fx") || bad "compare exited $?"
+again=$("$cli" compare "$fx")
+[[ "$out" == "$again" ]] || bad "two runs printed different text (seeds not fixed?)"
+awk 'length($0) > 72 { print "line " NR " is " length($0) " columns: " $0; bad = 1 }
+     END { exit bad }' <<<"$out" >&2 || bad "block wider than 72 columns"
+
+# "<block> <threads> <sb/ttl mark> <tro/ttl mark>" for the lock throughput block
+marks=$(awk '/^churn:/ { exit }
+	     /^kind / { kind = $2 }
+	     kind && $1 ~ /^[0-9]+$/ && NF == 9 { print kind, $1, $6, $9 }' <<<"$out")
+expect() {
+	grep -qx -- "$1" <<<"$marks" || bad "expected row '$1' in:"$'\n'"$marks"
+}
+expect "qspin 1 = ="       # one thread: no contention, no difference
+expect "qspin 2 + +"       # sb and tro faster than ttl under contention
+expect "qspin 4 + +"
+grep -q "^ticket 2 = " <<<"$marks" || bad "ticket 2: sb/ttl should show no difference"
+grep -q "^ticket 4 = " <<<"$marks" || bad "ticket 4: sb/ttl should show no difference"
+grep -q "Intel Xeon Processor (Cascadelake) (2 CPUs, kernel 6.1.0-27-amd64, no" <<<"$out" ||
+	bad "machine line from meta.json missing"
+grep -q "^lock: acq_per_s, 5 reps; cs 50ns, ps 50ns," <<<"$out" || bad "heading missing"
+grep -q "^+ faster, - slower, = no difference shown" <<<"$out" || bad "legend missing"
+
+# lower is better: sb issues fewer RMWs per acquisition than ttl on qspin
+rmw=$("$cli" compare "$fx" --metric rmw_per_acq) || bad "compare --metric rmw_per_acq exited $?"
+grep -q "^+ fewer, - more" <<<"$rmw" || bad "rmw legend should say fewer/more"
+awk '/^kind qspin/ { q = 1; next } /^kind / { q = 0 } q && $1 == "4" { print $6 }' <<<"$rmw" |
+	grep -qx '+' || bad "qspin 4 threads: sb should issue fewer RMWs than ttl"
+
+# another baseline and another dimension
+"$cli" compare "$fx" --baseline sb | grep -q "ttl/sb" || bad "--baseline sb: no ttl/sb column"
+"$cli" compare "$fx/runs-churn.csv" --by allocator --baseline glibc |
+	grep -q "sheaf/glibc" || bad "--by allocator: no sheaf/glibc column"
+
+csv=$("$cli" compare "$fx" --format csv) || bad "--format csv exited $?"
+grep -q "^metric,workload,kind,threads," <<<"$csv" || bad "csv header: $(head -1 <<<"$csv")"
+grep -E -q "^acq_per_s,lock,qspin,4,.*,sb,ttl,5,.*,faster(,|$)" <<<"$csv" ||
+	bad "csv: no 'faster' row for qspin/4/sb"
+json=$("$cli" compare "$fx" --format json) || bad "--format json exited $?"
+grep -q '"verdict"' <<<"$json" || bad "json has no verdict"
+exit $fail
