@@ -7,6 +7,7 @@
 #include "check.h"
 
 #include <sched.h>
+#include <sys/stat.h>
 
 static const char *sheafbench;
 
@@ -127,6 +128,71 @@ static void check_c2c_csv(void)
 	CHECK(strstr(r.out, ",10\n"));
 }
 
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[65536];
+	size_t n;
+
+	CHECK(in && out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		CHECK(fwrite(buf, 1, n, out) == n);
+	fclose(in);
+	CHECK(fclose(out) == 0);
+	CHECK(chmod(to, mode) == 0);
+}
+
+/*
+ * Dispatch, against a copy of sheafbench next to a stand-in worker script
+ * that prints its argv and LD_PRELOAD: --pattern is consumed, everything else
+ * reaches the worker, comparison allocators are preloaded.
+ */
+static void check_dispatch(void)
+{
+	static const char *const lock[] = { "lock", "--pattern", "ttl", "--threads", "4", NULL };
+	static const char *const slab[] = { "slab", "--allocator=jemalloc", "--size", "64", NULL };
+	static const char *const glibc[] = { "slab", "--allocator", "glibc", "--pattern=sb", NULL };
+	static const char *const missing[] = { "page", "--pattern", "tro", NULL };
+	const char *saved = sheafbench;
+	char dir[] = "/tmp/sb-frontend-XXXXXX", bin[64], worker[2][64];
+	struct run r;
+
+	CHECK(mkdtemp(dir));
+	snprintf(bin, sizeof(bin), "%s/sheafbench", dir);
+	copy_file(sheafbench, bin, 0755);
+	for (int i = 0; i < 2; i++) {
+		FILE *f;
+
+		snprintf(worker[i], sizeof(worker[i]), "%s/sheafbench-%s", dir, i ? "sb" : "ttl");
+		f = fopen(worker[i], "w");
+		CHECK(f);
+		fprintf(f, "#!/bin/sh\necho \"$*|$LD_PRELOAD\"\n");
+		fclose(f);
+		CHECK(chmod(worker[i], 0755) == 0);
+	}
+	sheafbench = bin;
+	unsetenv("LD_PRELOAD");
+	run(&r, lock);
+	CHECK(r.status == 0);
+	CHECK_STR(r.out, "lock --threads 4|\n");
+	run(&r, slab);
+	if (r.status == 0)            /* else libjemalloc2 is not installed: exit 2, one line */
+		CHECK(strstr(r.out, "slab --allocator=jemalloc --size 64|/usr/lib/") &&
+		      strstr(r.out, "libjemalloc.so.2\n"));
+	else
+		CHECK(r.status == 2 && strstr(r.err, "libjemalloc2"));
+	run(&r, glibc);
+	CHECK(r.status == 0);
+	CHECK_STR(r.out, "slab --allocator glibc|\n");
+	run(&r, missing);
+	CHECK(r.status == 2 && strstr(r.err, "sheafbench-tro") && !strchr(r.err, '\n')[1]);
+	sheafbench = saved;
+	unlink(worker[0]);
+	unlink(worker[1]);
+	unlink(bin);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	CHECK(argc == 2);
@@ -135,6 +201,7 @@ int main(int argc, char **argv)
 	check_bad();
 	check_good();
 	check_c2c_csv();
+	check_dispatch();
 	printf("frontend: ok\n");
 	return 0;
 }
