@@ -51,7 +51,8 @@ double sb_parse_double(const char *cmd, const char *opt, const char *val, double
 
 	errno = 0;
 	v = val && *val && !isspace((unsigned char)*val) ? strtod(val, &end) : NAN;
-	if (!val || !*val || isspace((unsigned char)*val) || *end || errno || !isfinite(v) || v < min || v > max)
+	if (!val || !*val || isspace((unsigned char)*val) || *end || errno || !isfinite(v) ||
+	    v < min || v > max)
 		sb_die_usage(cmd, "%s: '%s' is not allowed (a number from %g to %g)",
 			     opt, val ? val : "", min, max);
 	return v;

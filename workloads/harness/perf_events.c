@@ -34,7 +34,8 @@ struct sb_perf {
 	int slot[SB_PERF_MAX];    /* [request] group slot, -1 if skipped */
 };
 
-static long sys_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group, unsigned long flags)
+static long sys_perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
+				unsigned long flags)
 {
 	return syscall(SYS_perf_event_open, attr, pid, cpu, group, flags);
 }

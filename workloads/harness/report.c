@@ -133,7 +133,7 @@ static const struct cell *cell_at(const struct sb_report *r, int row, int col)
 }
 
 /*
- * Numbers: up to 4 significant digits below 10^4, whole numbers above (a
+ * Numbers: up to 4 significant digits below 10^4, whole numbers up to 10^15 (a
  * throughput of 12345678/s keeps its digits instead of becoming 1.235e+07).
  */
 static const char *cell_text(const struct cell *c, char *buf, size_t len)
@@ -145,7 +145,7 @@ static const char *cell_text(const struct cell *c, char *buf, size_t len)
 		snprintf(buf, len, "%" PRIu64, c->u);
 		return buf;
 	case CELL_F64:
-		snprintf(buf, len, fabs(c->f) >= 1e4 ? "%.0f" : "%.4g", c->f);
+		snprintf(buf, len, fabs(c->f) >= 1e4 && fabs(c->f) < 1e15 ? "%.0f" : "%.4g", c->f);
 		return buf;
 	default:
 		return NULL;
