@@ -2,7 +2,9 @@
 #ifndef SB_ALLOC_TEST_H
 #define SB_ALLOC_TEST_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,6 +49,14 @@ static inline void test_exit(struct sb_topology *topo)
 {
 	CHECK(sheafalloc_exit() == 0);
 	sb_topology_free(topo);
+}
+
+static inline uint64_t sb_now_ns_test(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 #endif
