@@ -3,6 +3,7 @@
 #define SB_ALLOC_TEST_H
 
 #include <stdint.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <time.h>
 #include <stdlib.h>
@@ -10,6 +11,9 @@
 #include <unistd.h>
 
 #include "sheafalloc.h"
+
+/* Static TLS: no lazy allocation, so usable from a signal handler. */
+#define SB_TEST_TLS __thread __attribute__((tls_model("initial-exec")))
 
 #define CHECK(cond)								\
 	do {									\
