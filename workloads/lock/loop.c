@@ -61,11 +61,12 @@ void lock_loop(struct lock_thread_state *t, const struct lock_run *run,
 	for (n = 0; n < run->iterations && !stop_requested(run); n++) {
 		bool nolock = (rng_next(&t->rng) >> 11) < run->nolock_threshold;
 		bool timed = sample_due(t, run);
-		uint64_t t0 = timed ? sb_rdtsc() : 0;
 		uint64_t rmw0 = t->st.rmw, contended0 = t->st.contended;
+		uint64_t t0;
 
 		if (t->track_cpu)
 			t->ctx.cpu = sb_current_cpu(run->topo);
+		t0 = timed ? sb_rdtsc() : 0;
 		if (ops.acquire(lock, nolock, &t->ctx)) {
 			if (timed)
 				sb_hist_add(&t->wait, (uint64_t)((sb_rdtsc() - t0) * run->ns_per_tick));
