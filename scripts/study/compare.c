@@ -20,9 +20,7 @@
 #include "harness.h"
 #include "study.h"
 
-#define TEXT_WIDTH	72
-
-static void *xcalloc(size_t n, size_t size)
+void *sb_cmp_calloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
@@ -33,7 +31,7 @@ static void *xcalloc(size_t n, size_t size)
 	return p;
 }
 
-static char *xstrdup(const char *s)
+char *sb_cmp_strdup(const char *s)
 {
 	char *d = strdup(s);
 
@@ -313,7 +311,7 @@ static char *read_text_file(const char *path)
 		fclose(f);
 		return NULL;
 	}
-	buf = xcalloc(n + 1, 1);
+	buf = sb_cmp_calloc(n + 1, 1);
 	n = fread(buf, 1, n, f);
 	buf[n] = '\0';
 	fclose(f);
@@ -370,7 +368,7 @@ int sb_rundir_load(const char *dir, struct sb_rundir *res, char *err, size_t err
 	int rc;
 
 	memset(res, 0, sizeof(*res));
-	res->dir = xstrdup(dir);
+	res->dir = sb_cmp_strdup(dir);
 	if (stat(dir, &st) < 0) {
 		rc = set_err(err, errlen, "%s: %s", dir, strerror(errno));
 	} else if (S_ISDIR(st.st_mode)) {
@@ -471,7 +469,7 @@ static int collect_levels(struct sb_cmp *cmp, int bc, const char *baseline,
 {
 	const struct sb_csv_doc *doc = cmp->doc;
 
-	cmp->levels = xcalloc(doc->nr_rows, sizeof(char *));
+	cmp->levels = sb_cmp_calloc(doc->nr_rows, sizeof(char *));
 	for (int r = 0; r < doc->nr_rows; r++) {
 		const char *v = sb_csv_cell(doc, r, bc);
 		int i;
@@ -480,7 +478,7 @@ static int collect_levels(struct sb_cmp *cmp, int bc, const char *baseline,
 			if (!strcmp(cmp->levels[i], v))
 				break;
 		if (i == cmp->nr_levels)
-			cmp->levels[cmp->nr_levels++] = xstrdup(v);
+			cmp->levels[cmp->nr_levels++] = sb_cmp_strdup(v);
 	}
 	sort_base = baseline ? baseline : "ttl";
 	qsort(cmp->levels, cmp->nr_levels, sizeof(char *), level_cmp);
@@ -516,18 +514,18 @@ static void choose_key_cols(struct sb_cmp *cmp, struct key_cols *k, int bc)
 {
 	const struct sb_csv_doc *doc = cmp->doc;
 
-	k->cols = xcalloc(doc->nr_cols, sizeof(int));
-	k->varies = xcalloc(doc->nr_cols, sizeof(bool));
+	k->cols = sb_cmp_calloc(doc->nr_cols, sizeof(int));
+	k->varies = sb_cmp_calloc(doc->nr_cols, sizeof(bool));
 	k->nr = 0;
 	for (int c = 0; c < doc->nr_cols; c++)
 		if (c != bc && is_param_col(doc, c)) {
 			k->varies[k->nr] = count_distinct(doc, c) > 1;
 			k->cols[k->nr++] = c;
 		}
-	cmp->key_cols = xcalloc(k->nr, sizeof(char *));
+	cmp->key_cols = sb_cmp_calloc(k->nr, sizeof(char *));
 	cmp->nr_key_cols = k->nr;
 	for (int i = 0; i < k->nr; i++)
-		cmp->key_cols[i] = xstrdup(doc->cols[k->cols[i]]);
+		cmp->key_cols[i] = sb_cmp_strdup(doc->cols[k->cols[i]]);
 }
 
 static int choose_row_param(struct sb_cmp *cmp, struct key_cols *k, const char *want,
@@ -549,7 +547,7 @@ static int choose_row_param(struct sb_cmp *cmp, struct key_cols *k, const char *
 	if (want && k->row < 0)
 		return set_err(err, len, "--rows: '%s' is not a parameter column of %s",
 			       want, doc->path);
-	cmp->row_param = xstrdup(k->row >= 0 ? doc->cols[k->cols[k->row]] : "all");
+	cmp->row_param = sb_cmp_strdup(k->row >= 0 ? doc->cols[k->cols[k->row]] : "all");
 	return 0;
 }
 
@@ -565,7 +563,7 @@ static void describe_fixed(struct sb_cmp *cmp, const struct key_cols *k)
 		param_words(name, sb_csv_cell(cmp->doc, 0, k->cols[i]), w, sizeof(w));
 		append(buf, sizeof(buf), ", ", w);
 	}
-	cmp->fixed = xstrdup(buf);
+	cmp->fixed = sb_cmp_strdup(buf);
 }
 
 static void block_of_row(const struct sb_cmp *cmp, const struct key_cols *k, int r,
@@ -594,9 +592,9 @@ static struct sb_cmp_block *find_block(struct sb_cmp *cmp, const char *title, co
 	for (int i = 0; i < cmp->nr_blocks; i++)
 		if (!strcmp(cmp->blocks[i].tag, tag))
 			return &cmp->blocks[i];
-	cmp->blocks[cmp->nr_blocks].title = xstrdup(title);
-	cmp->blocks[cmp->nr_blocks].tag = xstrdup(tag);
-	cmp->blocks[cmp->nr_blocks].rows = xcalloc(cmp->doc->nr_rows, sizeof(struct sb_cmp_row));
+	cmp->blocks[cmp->nr_blocks].title = sb_cmp_strdup(title);
+	cmp->blocks[cmp->nr_blocks].tag = sb_cmp_strdup(tag);
+	cmp->blocks[cmp->nr_blocks].rows = sb_cmp_calloc(cmp->doc->nr_rows, sizeof(struct sb_cmp_row));
 	return &cmp->blocks[cmp->nr_blocks++];
 }
 
@@ -612,14 +610,14 @@ static struct sb_cmp_row *find_row(struct sb_cmp *cmp, struct sb_cmp_block *b,
 		if (!strcmp(b->rows[i].key, key))
 			return &b->rows[i];
 	row = &b->rows[b->nr_rows++];
-	row->key = xstrdup(key);
-	row->label = xstrdup(k->row >= 0 ? sb_csv_cell(cmp->doc, r, k->cols[k->row]) : "all");
-	row->params = xcalloc(k->nr, sizeof(char *));
+	row->key = sb_cmp_strdup(key);
+	row->label = sb_cmp_strdup(k->row >= 0 ? sb_csv_cell(cmp->doc, r, k->cols[k->row]) : "all");
+	row->params = sb_cmp_calloc(k->nr, sizeof(char *));
 	for (int i = 0; i < k->nr; i++)
-		row->params[i] = xstrdup(sb_csv_cell(cmp->doc, r, k->cols[i]));
-	row->cells = xcalloc(cmp->nr_levels, sizeof(struct sb_cmp_cell));
+		row->params[i] = sb_cmp_strdup(sb_csv_cell(cmp->doc, r, k->cols[i]));
+	row->cells = sb_cmp_calloc(cmp->nr_levels, sizeof(struct sb_cmp_cell));
 	for (int l = 0; l < cmp->nr_levels; l++)
-		row->cells[l].v = xcalloc(cmp->doc->nr_rows, sizeof(double));
+		row->cells[l].v = sb_cmp_calloc(cmp->doc->nr_rows, sizeof(double));
 	return row;
 }
 
@@ -628,7 +626,7 @@ static int fill_cells(struct sb_cmp *cmp, const struct key_cols *k, int bc, int 
 {
 	const struct sb_csv_doc *doc = cmp->doc;
 
-	cmp->blocks = xcalloc(doc->nr_rows, sizeof(struct sb_cmp_block));
+	cmp->blocks = sb_cmp_calloc(doc->nr_rows, sizeof(struct sb_cmp_block));
 	for (int r = 0; r < doc->nr_rows; r++) {
 		char title[1024], tag[1024];
 		struct sb_cmp_block *b;
@@ -700,7 +698,7 @@ static int resolve_columns(struct sb_cmp *cmp, const struct sb_cmp_opts *o, int 
 	if (*bc < 0 || !is_param_col(doc, *bc))
 		return set_err(err, len, "--by: '%s' is not a parameter column of %s", cmp->by,
 			       doc->path);
-	cmp->metric = xstrdup(metric);
+	cmp->metric = sb_cmp_strdup(metric);
 	return 0;
 }
 
@@ -712,7 +710,7 @@ int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 
 	memset(cmp, 0, sizeof(*cmp));
 	cmp->doc = doc;
-	cmp->by = xstrdup(o->by ? o->by : "pattern");
+	cmp->by = sb_cmp_strdup(o->by ? o->by : "pattern");
 	rc = resolve_columns(cmp, o, &bc, &mc, err, len);
 	if (!rc)
 		rc = collect_levels(cmp, bc, o->baseline, err, len);
@@ -722,7 +720,7 @@ int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 	}
 	if (!rc) {
 		describe_fixed(cmp, &k);
-		cmp->workload = xstrdup(doc->nr_rows ?
+		cmp->workload = sb_cmp_strdup(doc->nr_rows ?
 			sb_csv_cell(doc, 0, sb_csv_col(doc, "workload")) : "none");
 		rc = fill_cells(cmp, &k, bc, mc, err, len);
 	}
@@ -772,278 +770,6 @@ void sb_cmp_free(struct sb_cmp *cmp)
 	free(cmp->row_param);
 	free(cmp->fixed);
 	memset(cmp, 0, sizeof(*cmp));
-}
-
-/* ---- the changelog block ---- */
-
-struct unit {
-	double scale;
-	char name[48];
-};
-
-static const char *si_prefix(double max, double *scale)
-{
-	static const struct { double f; const char *p; } pre[] = {
-		{ 1e9, "G" }, { 1e6, "M" }, { 1e3, "k" }, { 1, "" },
-	};
-
-	for (int i = 0; i < 4; i++)
-		if (max >= pre[i].f || i == 3) {
-			*scale = pre[i].f;
-			return pre[i].p;
-		}
-	return "";
-}
-
-/* acq_per_s -> "Macq/s"; ns_per_acq -> "ns/acq"; wait_p99_ns -> "us"; rmw_per_acq -> "rmw/acq" */
-static void metric_unit(const char *metric, double max, struct unit *u)
-{
-	const char *per = strstr(metric, "_per_");
-	const char *p;
-
-	u->scale = 1;
-	u->name[0] = '\0';
-	if (has_suffix(metric, "_per_s")) {
-		p = si_prefix(max, &u->scale);
-		snprintf(u->name, sizeof(u->name), "%s%.*s/s", p, (int)(per - metric), metric);
-	} else if (!strncmp(metric, "ns_per_", 7) || has_suffix(metric, "_ns")) {
-		bool us = max >= 1e4;
-
-		u->scale = us ? 1e3 : 1;
-		snprintf(u->name, sizeof(u->name), "%s%s%s", us ? "us" : "ns",
-			 per ? "/" : "", per ? per + 5 : "");
-	} else if (per) {
-		snprintf(u->name, sizeof(u->name), "%.*s/%s", (int)(per - metric), metric, per + 5);
-	}
-}
-
-static void fmt3(char *b, size_t n, double v)
-{
-	double a = fabs(v);
-
-	if (isnan(v))
-		snprintf(b, n, "n/a");
-	else if (a >= 100)
-		snprintf(b, n, "%.0f", v);
-	else if (a >= 10)
-		snprintf(b, n, "%.1f", v);
-	else if (a >= 1)
-		snprintf(b, n, "%.2f", v);
-	else if (a >= 0.01 || a == 0)
-		snprintf(b, n, "%.3f", v);
-	else
-		snprintf(b, n, "%.2g", v);
-}
-
-static void fmt_ratio(char *b, size_t n, double v)
-{
-	if (isnan(v) || isinf(v))
-		snprintf(b, n, "n/a");
-	else
-		snprintf(b, n, fabs(v) >= 100 ? "%.0f" : "%.2f", v);
-}
-
-static void base_cell_text(const struct sb_cmp_cell *c, const struct unit *u, char *b, size_t n)
-{
-	char m[32], lo[32], hi[32];
-
-	if (!c->n) {
-		snprintf(b, n, "n/a");
-		return;
-	}
-	fmt3(m, sizeof(m), c->med.est / u->scale);
-	if (!c->med.valid) {
-		snprintf(b, n, "%s (n=%d)", m, c->n);
-		return;
-	}
-	fmt3(lo, sizeof(lo), c->med.lo / u->scale);
-	fmt3(hi, sizeof(hi), c->med.hi / u->scale);
-	snprintf(b, n, "%s [%s,%s]", m, lo, hi);
-}
-
-static void ratio_cell_text(const struct sb_cmp_cell *c, char *b, size_t n)
-{
-	char r[32], lo[32], hi[32];
-
-	fmt_ratio(r, sizeof(r), c->ratio.est);
-	if (!c->ratio.valid) {
-		snprintf(b, n, "%s%s", r, isnan(c->ratio.est) ? "" : " ?");
-		return;
-	}
-	fmt_ratio(lo, sizeof(lo), c->ratio.lo);
-	fmt_ratio(hi, sizeof(hi), c->ratio.hi);
-	snprintf(b, n, "%s [%s,%s] %c", r, lo, hi, sb_verdict_mark(c->verdict));
-}
-
-/* Print text in lines of at most TEXT_WIDTH, breaking after ", " or spaces. */
-static void print_wrapped(FILE *out, const char *text)
-{
-	const char *indent = "";
-
-	while (strlen(indent) + strlen(text) > TEXT_WIDTH) {
-		int room = TEXT_WIDTH - (int)strlen(indent), cut = room;
-
-		while (cut > room / 2 && text[cut] != ' ')
-			cut--;
-		if (text[cut] != ' ')
-			cut = room;
-		fprintf(out, "%s%.*s\n", indent, cut, text);
-		text += cut;
-		while (*text == ' ')
-			text++;
-		indent = "  ";
-	}
-	fprintf(out, "%s%s\n", indent, text);
-}
-
-struct text_table {
-	int nr_cols, nr_rows;
-	char **cells;		/* (nr_rows + 1) * nr_cols, row 0 is the header */
-	int *width;
-};
-
-static char **tt_cell(struct text_table *t, int r, int c)
-{
-	return &t->cells[r * t->nr_cols + c];
-}
-
-static void tt_fill(struct text_table *t, const struct sb_cmp *cmp,
-		    const struct sb_cmp_block *blk, const struct unit *u)
-{
-	char b[160];
-
-	t->nr_cols = cmp->nr_levels + 1;
-	t->nr_rows = blk->nr_rows + 1;
-	t->cells = xcalloc(t->nr_cols * t->nr_rows, sizeof(char *));
-	t->width = xcalloc(t->nr_cols, sizeof(int));
-	*tt_cell(t, 0, 0) = xstrdup(cmp->row_param);
-	for (int l = 0; l < cmp->nr_levels; l++) {
-		if (l == cmp->base)
-			snprintf(b, sizeof(b), "%s%s%s", cmp->levels[l], *u->name ? " " : "", u->name);
-		else
-			snprintf(b, sizeof(b), "%s/%s", cmp->levels[l], cmp->levels[cmp->base]);
-		*tt_cell(t, 0, l + 1) = xstrdup(b);
-	}
-	for (int r = 0; r < blk->nr_rows; r++) {
-		const struct sb_cmp_row *row = &blk->rows[r];
-
-		*tt_cell(t, r + 1, 0) = xstrdup(row->label);
-		for (int l = 0; l < cmp->nr_levels; l++) {
-			if (l == cmp->base)
-				base_cell_text(&row->cells[l], u, b, sizeof(b));
-			else
-				ratio_cell_text(&row->cells[l], b, sizeof(b));
-			*tt_cell(t, r + 1, l + 1) = xstrdup(b);
-		}
-	}
-	for (int i = 0; i < t->nr_cols * t->nr_rows; i++) {
-		int w = strlen(t->cells[i]);
-
-		if (w > t->width[i % t->nr_cols])
-			t->width[i % t->nr_cols] = w;
-	}
-}
-
-static void tt_free(struct text_table *t)
-{
-	for (int i = 0; i < t->nr_cols * t->nr_rows; i++)
-		free(t->cells[i]);
-	free(t->cells);
-	free(t->width);
-}
-
-/* Columns [from, to) after the label column; the label is right-aligned. */
-static void tt_print(const struct text_table *t, int from, int to, FILE *out)
-{
-	for (int r = 0; r < t->nr_rows; r++) {
-		char line[1024];
-		int n = snprintf(line, sizeof(line), "%*s", t->width[0], t->cells[r * t->nr_cols]);
-
-		for (int c = from; c < to && n < (int)sizeof(line); c++)
-			n += snprintf(line + n, sizeof(line) - n, "  %-*s", t->width[c],
-				      t->cells[r * t->nr_cols + c]);
-		while (n > 0 && line[n - 1] == ' ')
-			line[--n] = '\0';
-		fprintf(out, "%s\n", line);
-	}
-}
-
-/* Wider than TEXT_WIDTH: split the columns into several tables. */
-static void tt_print_fitted(const struct text_table *t, FILE *out)
-{
-	int from = 1;
-
-	while (from < t->nr_cols) {
-		int w = t->width[0], to = from;
-
-		while (to < t->nr_cols && (to == from || w + 2 + t->width[to] <= TEXT_WIDTH))
-			w += 2 + t->width[to++];
-		if (from > 1)
-			fputc('\n', out);
-		tt_print(t, from, to, out);
-		from = to;
-	}
-}
-
-static double block_max_median(const struct sb_cmp *cmp)
-{
-	double max = 0;
-
-	for (int b = 0; b < cmp->nr_blocks; b++)
-		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
-			double m = cmp->blocks[b].rows[r].cells[cmp->base].med.est;
-
-			if (isfinite(m) && fabs(m) > max)
-				max = fabs(m);
-		}
-	return max;
-}
-
-static void print_heading(const struct sb_cmp *cmp, const char *machine, FILE *out)
-{
-	char line[1024], reps[32];
-
-	if (cmp->min_n == cmp->max_n)
-		snprintf(reps, sizeof(reps), "%d", cmp->max_n);
-	else
-		snprintf(reps, sizeof(reps), "%d-%d", cmp->min_n, cmp->max_n);
-	snprintf(line, sizeof(line), "%s: %s, %s reps%s%s", cmp->workload, cmp->metric, reps,
-		 *cmp->fixed ? "; " : "", cmp->fixed);
-	print_wrapped(out, line);
-	print_wrapped(out, machine);
-}
-
-static void print_legend(const struct sb_cmp *cmp, FILE *out)
-{
-	char line[512];
-
-	snprintf(line, sizeof(line), "%s: median [95%% bootstrap CI]; X/%s: ratio of medians"
-		 " [95%% CI]", cmp->levels[cmp->base], cmp->levels[cmp->base]);
-	print_wrapped(out, line);
-	snprintf(line, sizeof(line), "+ %s, - %s, = no difference shown (CI holds 1),"
-		 " ? under %d runs", sb_verdict_word(SB_VERDICT_BETTER, cmp->metric),
-		 sb_verdict_word(SB_VERDICT_WORSE, cmp->metric), SB_MIN_REPS_FOR_VERDICT);
-	print_wrapped(out, line);
-}
-
-void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out)
-{
-	struct unit u;
-
-	metric_unit(cmp->metric, block_max_median(cmp), &u);
-	print_heading(cmp, machine, out);
-	for (int b = 0; b < cmp->nr_blocks; b++) {
-		struct text_table t;
-
-		fputc('\n', out);
-		if (cmp->nr_blocks > 1 || *cmp->blocks[b].title)
-			print_wrapped(out, cmp->blocks[b].title);
-		tt_fill(&t, cmp, &cmp->blocks[b], &u);
-		tt_print_fitted(&t, out);
-		tt_free(&t);
-	}
-	fputc('\n', out);
-	print_legend(cmp, out);
 }
 
 /* ---- csv and json: one row per (configuration, level) ---- */

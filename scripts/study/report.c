@@ -1,7 +1,9 @@
 /*
- * report.c - `sheafbench report RESULTS_DIR`: RESULTS_DIR/report.md, the page
- * a reviewer reads: the machine, the changelog blocks of the metrics the
- * ttl/sb/tro question turns on, the plots, and which runs exist or failed.
+ * report.c - the texts made from a comparison: the changelog block (what
+ * `sheafbench compare` prints) and `sheafbench report RESULTS_DIR`'s
+ * report.md, the page a reviewer reads: the machine, the changelog blocks of
+ * the metrics the ttl/sb/tro question turns on, the plots, and which runs
+ * exist or failed.
  *
  * Written to a temporary file and renamed, so a reader never sees half a
  * report, and a failed write leaves the previous one in place.
@@ -9,6 +11,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,6 +25,290 @@ static bool has_suffix(const char *s, const char *suffix)
 
 	return n >= m && !strcmp(s + n - m, suffix);
 }
+
+/* ---- the changelog block: <= 72 columns, fixed width ---- */
+
+#define TEXT_WIDTH	72
+
+struct unit {
+	double scale;
+	char name[48];
+};
+
+static const char *si_prefix(double max, double *scale)
+{
+	static const struct { double f; const char *p; } pre[] = {
+		{ 1e9, "G" }, { 1e6, "M" }, { 1e3, "k" }, { 1, "" },
+	};
+
+	for (int i = 0; i < 4; i++)
+		if (max >= pre[i].f || i == 3) {
+			*scale = pre[i].f;
+			return pre[i].p;
+		}
+	return "";
+}
+
+/* acq_per_s -> "Macq/s"; ns_per_acq -> "ns/acq"; wait_p99_ns -> "us"; rmw_per_acq -> "rmw/acq" */
+static void metric_unit(const char *metric, double max, struct unit *u)
+{
+	const char *per = strstr(metric, "_per_");
+	const char *p;
+
+	u->scale = 1;
+	u->name[0] = '\0';
+	if (has_suffix(metric, "_per_s")) {
+		p = si_prefix(max, &u->scale);
+		snprintf(u->name, sizeof(u->name), "%s%.*s/s", p, (int)(per - metric), metric);
+	} else if (!strncmp(metric, "ns_per_", 7) || has_suffix(metric, "_ns")) {
+		bool us = max >= 1e4;
+
+		u->scale = us ? 1e3 : 1;
+		snprintf(u->name, sizeof(u->name), "%s%s%s", us ? "us" : "ns",
+			 per ? "/" : "", per ? per + 5 : "");
+	} else if (per) {
+		snprintf(u->name, sizeof(u->name), "%.*s/%s", (int)(per - metric), metric, per + 5);
+	}
+}
+
+static void fmt3(char *b, size_t n, double v)
+{
+	double a = fabs(v);
+
+	if (isnan(v))
+		snprintf(b, n, "n/a");
+	else if (a >= 100)
+		snprintf(b, n, "%.0f", v);
+	else if (a >= 10)
+		snprintf(b, n, "%.1f", v);
+	else if (a >= 1)
+		snprintf(b, n, "%.2f", v);
+	else if (a >= 0.01 || a == 0)
+		snprintf(b, n, "%.3f", v);
+	else
+		snprintf(b, n, "%.2g", v);
+}
+
+static void fmt_ratio(char *b, size_t n, double v)
+{
+	if (isnan(v) || isinf(v))
+		snprintf(b, n, "n/a");
+	else
+		snprintf(b, n, fabs(v) >= 100 ? "%.0f" : "%.2f", v);
+}
+
+static void base_cell_text(const struct sb_cmp_cell *c, const struct unit *u, char *b, size_t n)
+{
+	char m[32], lo[32], hi[32];
+
+	if (!c->n) {
+		snprintf(b, n, "n/a");
+		return;
+	}
+	fmt3(m, sizeof(m), c->med.est / u->scale);
+	if (!c->med.valid) {
+		snprintf(b, n, "%s (n=%d)", m, c->n);
+		return;
+	}
+	fmt3(lo, sizeof(lo), c->med.lo / u->scale);
+	fmt3(hi, sizeof(hi), c->med.hi / u->scale);
+	snprintf(b, n, "%s [%s,%s]", m, lo, hi);
+}
+
+static void ratio_cell_text(const struct sb_cmp_cell *c, char *b, size_t n)
+{
+	char r[32], lo[32], hi[32];
+
+	fmt_ratio(r, sizeof(r), c->ratio.est);
+	if (!c->ratio.valid) {
+		snprintf(b, n, "%s%s", r, isnan(c->ratio.est) ? "" : " ?");
+		return;
+	}
+	fmt_ratio(lo, sizeof(lo), c->ratio.lo);
+	fmt_ratio(hi, sizeof(hi), c->ratio.hi);
+	snprintf(b, n, "%s [%s,%s] %c", r, lo, hi, sb_verdict_mark(c->verdict));
+}
+
+/* Where to cut text to fit room: after the last ", ", else at the last space. */
+static int wrap_point(const char *text, int room)
+{
+	for (int cut = room - 1; cut > room / 3; cut--)
+		if (text[cut] == ',' && text[cut + 1] == ' ')
+			return cut + 1;
+	for (int cut = room; cut > room / 3; cut--)
+		if (text[cut] == ' ')
+			return cut;
+	return room;
+}
+
+/* Print text in lines of at most TEXT_WIDTH, continuation lines indented. */
+static void print_wrapped(FILE *out, const char *text)
+{
+	const char *indent = "";
+
+	while (strlen(indent) + strlen(text) > TEXT_WIDTH) {
+		int cut = wrap_point(text, TEXT_WIDTH - (int)strlen(indent));
+
+		fprintf(out, "%s%.*s\n", indent, cut, text);
+		text += cut;
+		while (*text == ' ')
+			text++;
+		indent = "  ";
+	}
+	fprintf(out, "%s%s\n", indent, text);
+}
+
+struct text_table {
+	int nr_cols, nr_rows;
+	char **cells;		/* (nr_rows + 1) * nr_cols, row 0 is the header */
+	int *width;
+};
+
+static char **tt_cell(struct text_table *t, int r, int c)
+{
+	return &t->cells[r * t->nr_cols + c];
+}
+
+static void tt_fill(struct text_table *t, const struct sb_cmp *cmp,
+		    const struct sb_cmp_block *blk, const struct unit *u)
+{
+	char b[160];
+
+	t->nr_cols = cmp->nr_levels + 1;
+	t->nr_rows = blk->nr_rows + 1;
+	t->cells = sb_cmp_calloc(t->nr_cols * t->nr_rows, sizeof(char *));
+	t->width = sb_cmp_calloc(t->nr_cols, sizeof(int));
+	*tt_cell(t, 0, 0) = sb_cmp_strdup(cmp->row_param);
+	for (int l = 0; l < cmp->nr_levels; l++) {
+		if (l == cmp->base)
+			snprintf(b, sizeof(b), "%s%s%s", cmp->levels[l], *u->name ? " " : "", u->name);
+		else
+			snprintf(b, sizeof(b), "%s/%s", cmp->levels[l], cmp->levels[cmp->base]);
+		*tt_cell(t, 0, l + 1) = sb_cmp_strdup(b);
+	}
+	for (int r = 0; r < blk->nr_rows; r++) {
+		const struct sb_cmp_row *row = &blk->rows[r];
+
+		*tt_cell(t, r + 1, 0) = sb_cmp_strdup(row->label);
+		for (int l = 0; l < cmp->nr_levels; l++) {
+			if (l == cmp->base)
+				base_cell_text(&row->cells[l], u, b, sizeof(b));
+			else
+				ratio_cell_text(&row->cells[l], b, sizeof(b));
+			*tt_cell(t, r + 1, l + 1) = sb_cmp_strdup(b);
+		}
+	}
+	for (int i = 0; i < t->nr_cols * t->nr_rows; i++) {
+		int w = strlen(t->cells[i]);
+
+		if (w > t->width[i % t->nr_cols])
+			t->width[i % t->nr_cols] = w;
+	}
+}
+
+static void tt_free(struct text_table *t)
+{
+	for (int i = 0; i < t->nr_cols * t->nr_rows; i++)
+		free(t->cells[i]);
+	free(t->cells);
+	free(t->width);
+}
+
+/* Columns [from, to) after the label column; the label is right-aligned. */
+static void tt_print(const struct text_table *t, int from, int to, FILE *out)
+{
+	for (int r = 0; r < t->nr_rows; r++) {
+		char line[1024];
+		int n = snprintf(line, sizeof(line), "%*s", t->width[0], t->cells[r * t->nr_cols]);
+
+		for (int c = from; c < to && n < (int)sizeof(line); c++)
+			n += snprintf(line + n, sizeof(line) - n, "  %-*s", t->width[c],
+				      t->cells[r * t->nr_cols + c]);
+		while (n > 0 && line[n - 1] == ' ')
+			line[--n] = '\0';
+		fprintf(out, "%s\n", line);
+	}
+}
+
+/* Wider than TEXT_WIDTH: split the columns into several tables. */
+static void tt_print_fitted(const struct text_table *t, FILE *out)
+{
+	int from = 1;
+
+	while (from < t->nr_cols) {
+		int w = t->width[0], to = from;
+
+		while (to < t->nr_cols && (to == from || w + 2 + t->width[to] <= TEXT_WIDTH))
+			w += 2 + t->width[to++];
+		if (from > 1)
+			fputc('\n', out);
+		tt_print(t, from, to, out);
+		from = to;
+	}
+}
+
+static double block_max_median(const struct sb_cmp *cmp)
+{
+	double max = 0;
+
+	for (int b = 0; b < cmp->nr_blocks; b++)
+		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
+			double m = cmp->blocks[b].rows[r].cells[cmp->base].med.est;
+
+			if (isfinite(m) && fabs(m) > max)
+				max = fabs(m);
+		}
+	return max;
+}
+
+static void print_heading(const struct sb_cmp *cmp, const char *machine, FILE *out)
+{
+	char line[1024], reps[32];
+
+	if (cmp->min_n == cmp->max_n)
+		snprintf(reps, sizeof(reps), "%d", cmp->max_n);
+	else
+		snprintf(reps, sizeof(reps), "%d-%d", cmp->min_n, cmp->max_n);
+	snprintf(line, sizeof(line), "%s: %s, %s reps%s%s", cmp->workload, cmp->metric, reps,
+		 *cmp->fixed ? "; " : "", cmp->fixed);
+	print_wrapped(out, line);
+	print_wrapped(out, machine);
+}
+
+static void print_legend(const struct sb_cmp *cmp, FILE *out)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), "%s: median [95%% bootstrap CI]; X/%s: ratio of medians"
+		 " [95%% CI]", cmp->levels[cmp->base], cmp->levels[cmp->base]);
+	print_wrapped(out, line);
+	snprintf(line, sizeof(line), "+ %s, - %s, = no difference shown (CI holds 1),"
+		 " ? under %d runs", sb_verdict_word(SB_VERDICT_BETTER, cmp->metric),
+		 sb_verdict_word(SB_VERDICT_WORSE, cmp->metric), SB_MIN_REPS_FOR_VERDICT);
+	print_wrapped(out, line);
+}
+
+void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out)
+{
+	struct unit u;
+
+	metric_unit(cmp->metric, block_max_median(cmp), &u);
+	print_heading(cmp, machine, out);
+	for (int b = 0; b < cmp->nr_blocks; b++) {
+		struct text_table t;
+
+		fputc('\n', out);
+		if (cmp->nr_blocks > 1 || *cmp->blocks[b].title)
+			print_wrapped(out, cmp->blocks[b].title);
+		tt_fill(&t, cmp, &cmp->blocks[b], &u);
+		tt_print_fitted(&t, out);
+		tt_free(&t);
+	}
+	fputc('\n', out);
+	print_legend(cmp, out);
+}
+
+/* ---- report.md ---- */
 
 static char *slurp_text(const char *path)
 {

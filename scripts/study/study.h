@@ -319,7 +319,10 @@ struct sb_cmp {
 int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 		 struct sb_cmp *cmp, char *err, size_t errlen);
 void sb_cmp_free(struct sb_cmp *cmp);
-/* The changelog block: <= 72 columns, headed by machine and parameters. */
+void *sb_cmp_calloc(size_t n, size_t size);	/* exit(1) when out of memory */
+char *sb_cmp_strdup(const char *s);
+
+/* report.c: the changelog block, <= 72 columns, headed by machine and parameters. */
 void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out);
 /* The throughput column of a runs file ("acq_per_s"), NULL if none. */
 const char *sb_runs_throughput_metric(const struct sb_csv_doc *doc);
