@@ -490,7 +490,7 @@ static int collect_levels(struct sb_cmp *cmp, int bc, const char *baseline,
 		for (int i = 0; i < cmp->nr_levels; i++)
 			append(have, sizeof(have), ", ", cmp->levels[i]);
 		return set_err(err, len, "--baseline: '%s' is not a value of column %s in %s (values: %s)",
-			       baseline, cmp->by, doc->path, have);
+			       baseline, cmp->by, doc->path, have) - 1;
 	}
 	return 0;
 }
@@ -546,7 +546,7 @@ static int choose_row_param(struct sb_cmp *cmp, struct key_cols *k, const char *
 			k->row = i;
 	if (want && k->row < 0)
 		return set_err(err, len, "--rows: '%s' is not a parameter column of %s",
-			       want, doc->path);
+			       want, doc->path) - 1;
 	cmp->row_param = sb_cmp_strdup(k->row >= 0 ? doc->cols[k->cols[k->row]] : "all");
 	return 0;
 }
@@ -689,15 +689,15 @@ static int resolve_columns(struct sb_cmp *cmp, const struct sb_cmp_opts *o, int 
 
 	if (!metric)
 		return set_err(err, len, "%s: no throughput (*_per_s) column; choose one with --metric",
-			       doc->path);
+			       doc->path) - 1;
 	*mc = sb_csv_col(doc, metric);
 	if (*mc < 0 || !sb_runs_has_figure(doc, metric))
 		return set_err(err, len, "--metric: '%s' is not a figure column of %s", metric,
-			       doc->path);
+			       doc->path) - 1;
 	*bc = sb_csv_col(doc, cmp->by);
 	if (*bc < 0 || !is_param_col(doc, *bc))
 		return set_err(err, len, "--by: '%s' is not a parameter column of %s", cmp->by,
-			       doc->path);
+			       doc->path) - 1;
 	cmp->metric = sb_cmp_strdup(metric);
 	return 0;
 }
@@ -867,46 +867,75 @@ static void parse_compare_args(int argc, char **argv, struct compare_args *a)
 	a->dir = argv[optind];
 }
 
-/* Metric given explicitly: files that lack it are skipped, unless all do. */
-static bool doc_takes_part(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o)
+/*
+ * Build the comparison of every runs file the options apply to; a file they
+ * do not apply to (no such metric, dimension or baseline) is skipped with a
+ * note, unless no file is left.  Damaged data is always fatal.
+ */
+static int build_all(const struct sb_rundir *res, const struct sb_cmp_opts *o,
+		     struct sb_cmp *cmps, const char *cmd)
 {
-	if (o->metric)
-		return sb_runs_has_figure(doc, o->metric);
-	return sb_runs_throughput_metric(doc) != NULL;
+	char (*why)[1024] = sb_cmp_calloc(res->nr_docs, sizeof(*why));
+	int n = 0;
+
+	for (int i = 0; i < res->nr_docs; i++) {
+		int rc;
+
+		if (!res->docs[i]->nr_rows) {
+			snprintf(why[i], sizeof(why[i]), "%s: no runs yet", res->docs[i]->path);
+			continue;
+		}
+		rc = sb_cmp_build(res->docs[i], o, &cmps[n], why[i], sizeof(why[i]));
+		if (rc == -1)
+			sb_die_usage(cmd, "%s", why[i]);
+		if (rc == 0) {
+			why[i][0] = '\0';
+			n++;
+		}
+	}
+	for (int i = 0; i < res->nr_docs; i++) {
+		if (!n)
+			sb_die_usage(cmd, "%s", why[0]);
+		if (why[i][0])
+			fprintf(stderr, "sheafbench %s: skipped: %s\n", cmd, why[i]);
+	}
+	free(why);
+	return n;
 }
 
 int cmd_compare(int argc, char **argv)
 {
 	struct compare_args a;
 	struct sb_rundir res;
-	struct sb_report *rep;
-	char err[1024];
-	int done = 0;
+	struct sb_cmp *cmps;
+	int n;
 
 	parse_compare_args(argc, argv, &a);
-	if (sb_rundir_load(a.dir, &res, err, sizeof(err)) < 0)
-		sb_die_usage(argv[0], "%s", err);
-	rep = sb_report_new();
-	for (int i = 0; i < res.nr_docs; i++) {
-		struct sb_cmp cmp;
+	{
+		char err[1024];
 
-		if (!doc_takes_part(res.docs[i], &a.o) && (done || i + 1 < res.nr_docs))
-			continue;
-		if (sb_cmp_build(res.docs[i], &a.o, &cmp, err, sizeof(err)) < 0)
+		if (sb_rundir_load(a.dir, &res, err, sizeof(err)) < 0)
 			sb_die_usage(argv[0], "%s", err);
-		if (a.format == SB_FMT_TABLE) {
-			if (done)
-				fputc('\n', stdout);
-			sb_cmp_print_text(&cmp, res.machine, stdout);
-		} else {
-			report_cmp(&cmp, rep);
-		}
-		sb_cmp_free(&cmp);
-		done++;
 	}
-	if (a.format != SB_FMT_TABLE)
+	cmps = sb_cmp_calloc(res.nr_docs, sizeof(*cmps));
+	n = build_all(&res, &a.o, cmps, argv[0]);
+	if (a.format == SB_FMT_TABLE) {
+		for (int i = 0; i < n; i++) {
+			if (i)
+				fputc('\n', stdout);
+			sb_cmp_print_text(&cmps[i], res.machine, stdout);
+		}
+	} else {
+		struct sb_report *rep = sb_report_new();
+
+		for (int i = 0; i < n; i++)
+			report_cmp(&cmps[i], rep);
 		sb_report_print(rep, a.format, stdout);
-	sb_report_free(rep);
+		sb_report_free(rep);
+	}
+	for (int i = 0; i < n; i++)
+		sb_cmp_free(&cmps[i]);
+	free(cmps);
 	sb_rundir_free(&res);
 	return 0;
 }

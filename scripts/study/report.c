@@ -360,22 +360,37 @@ static void machine_section(const struct sb_rundir *res, FILE *out)
 }
 
 static void block_section(const struct sb_rundir *res, const struct sb_csv_doc *doc,
-			  const char *metric, FILE *out)
+			  const struct sb_cmp_opts *o, FILE *out)
 {
-	struct sb_cmp_opts o = { .metric = metric };
 	struct sb_cmp cmp;
 	char err[1024];
 
-	if (!metric || !sb_runs_has_figure(doc, metric))
+	if (!o->metric || !sb_runs_has_figure(doc, o->metric) || !doc->nr_rows)
 		return;
-	if (sb_cmp_build(doc, &o, &cmp, err, sizeof(err)) < 0) {
-		fprintf(out, "%s: not compared: %s\n\n", metric, err);
+	if (sb_cmp_build(doc, o, &cmp, err, sizeof(err)) < 0) {
+		fprintf(out, "%s: not compared: %s\n\n", o->metric, err);
 		return;
 	}
-	fprintf(out, "### %s: %s\n\n```\n", cmp.workload, metric);
+	fprintf(out, "### %s: %s by %s\n\n```\n", cmp.workload, o->metric, cmp.by);
 	sb_cmp_print_text(&cmp, res->machine, out);
 	fprintf(out, "```\n\n");
 	sb_cmp_free(&cmp);
+}
+
+/* Allocator comparison against glibc malloc, what users have by default. */
+static void allocator_section(const struct sb_rundir *res, const struct sb_csv_doc *doc,
+			      FILE *out)
+{
+	struct sb_cmp_opts o = { .metric = sb_runs_throughput_metric(doc), .by = "allocator" };
+	int c = sb_csv_col(doc, "allocator");
+	bool glibc = false;
+
+	if (c < 0)
+		return;
+	for (int r = 0; r < doc->nr_rows; r++)
+		glibc |= !strcmp(sb_csv_cell(doc, r, c), "glibc");
+	o.baseline = glibc ? "glibc" : NULL;
+	block_section(res, doc, &o, out);
 }
 
 static void blocks_section(const struct sb_rundir *res, FILE *out)
@@ -385,10 +400,14 @@ static void blocks_section(const struct sb_rundir *res, FILE *out)
 	fprintf(out, "## Comparisons (paste-ready for a changelog)\n\n");
 	for (int i = 0; i < res->nr_docs; i++) {
 		const struct sb_csv_doc *doc = res->docs[i];
+		struct sb_cmp_opts o = { .metric = sb_runs_throughput_metric(doc) };
 
-		block_section(res, doc, sb_runs_throughput_metric(doc), out);
-		for (int m = 0; metrics[m]; m++)
-			block_section(res, doc, metrics[m], out);
+		block_section(res, doc, &o, out);
+		for (int m = 0; metrics[m]; m++) {
+			o.metric = metrics[m];
+			block_section(res, doc, &o, out);
+		}
+		allocator_section(res, doc, out);
 	}
 }
 

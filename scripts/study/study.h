@@ -315,7 +315,11 @@ struct sb_cmp {
 	int nr_blocks;
 	int min_n, max_n;
 };
-/* Returns 0, or -1 with err naming the option or FILE:LINE. */
+/*
+ * Returns 0; -1 with err "FILE:LINE: ..." when the data is damaged; -2 with
+ * err naming the option when it does not apply to this file (no such
+ * metric, dimension, baseline value or row parameter).
+ */
 int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 		 struct sb_cmp *cmp, char *err, size_t errlen);
 void sb_cmp_free(struct sb_cmp *cmp);
