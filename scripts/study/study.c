@@ -244,12 +244,14 @@ static void print_plan(const struct sb_study_ctx *c)
 		const struct sb_study_variant *v = &c->variants[i];
 		bool ok = c->lines[v->run].available;
 
+		char *argv[SB_STUDY_MAX_ARGS];
+
 		runnable += ok;
-		printf("%-4d %s%s\n     %s", i + 1, v->id, ok ? "" : "  (skipped: not built)",
-		       c->exe);
-		for (int a = 0; a < v->nr_args; a++)
-			printf(" %s", v->args[a]);
-		printf(" --format csv\n");
+		printf("%-4d %s%s\n    ", i + 1, v->id, ok ? "" : "  (skipped: not built)");
+		sb_study_argv(c, v, NULL, argv);
+		for (int a = 0; argv[a]; a++)
+			printf(" %s", argv[a]);
+		putchar('\n');
 	}
 	printf("study %s: %d variants (%d runnable) x %d reps = %d runs, at least %.0f s\n",
 	       c->st.name, c->nr_variants, runnable, c->st.reps, runnable * c->st.reps,
@@ -325,11 +327,14 @@ static void prepare_dir(struct sb_study_ctx *c, bool resume)
 	size_t len = 0;
 	FILE *f;
 
-	if (mkdir_p(c->dir) || (c->st.perf_stat && asprintf(&path, "%s/perf", c->dir) >= 0 &&
-				 mkdir(path, 0755) && errno != EEXIST)) {
-		fprintf(stderr, "sheafbench study: %s: %s\n", c->dir, strerror(errno));
+	if (asprintf(&path, "%s/perf", c->dir) < 0)
+		exit(1);
+	if (mkdir_p(c->dir) ||
+	    ((c->st.perf_stat || c->st.c2c) && mkdir(path, 0755) && errno != EEXIST)) {
+		fprintf(stderr, "sheafbench study: %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
+	free(path);
 	sb_results_init(&c->res, c->dir);
 	if (sb_results_load(&c->res, err, sizeof(err))) {
 		fprintf(stderr, "sheafbench study: %s\n", err);

@@ -15,7 +15,6 @@
 
 #include "study.h"
 
-#define MAX_ARGS	128
 #define MAX_COLUMNS	512
 #define MAX_PERF_EVENTS	32
 
@@ -49,8 +48,8 @@ static char *perf_file(const struct sb_study_ctx *c, const char *variant, int re
 }
 
 /* [perf stat -x, -e EV -o FILE --] sheafbench ARGS [--duration D] --format csv */
-static int build_argv(const struct sb_study_ctx *c, const struct sb_study_variant *v,
-		      const char *perf_out, char **argv)
+int sb_study_argv(const struct sb_study_ctx *c, const struct sb_study_variant *v,
+		  const char *perf_out, char **argv)
 {
 	const struct sb_study_line *line = &c->lines[v->run];
 	int n = 0;
@@ -63,7 +62,7 @@ static int build_argv(const struct sb_study_ctx *c, const struct sb_study_varian
 			argv[n++] = (char *)pre[i];
 	}
 	argv[n++] = (char *)c->exe;
-	for (int i = 0; i < v->nr_args && n < MAX_ARGS - 5; i++)
+	for (int i = 0; i < v->nr_args && n < SB_STUDY_MAX_ARGS - 5; i++)
 		argv[n++] = v->args[i];
 	if (c->st.duration && line->takes_duration && !line->sets_duration) {
 		argv[n++] = "--duration";
@@ -177,13 +176,13 @@ static const char *store_rows(struct sb_study_ctx *c, const struct sb_study_slot
 static void run_one(struct sb_study_ctx *c, const struct sb_study_slot *slot)
 {
 	const struct sb_study_variant *v = &c->variants[slot->variant];
-	char *argv[MAX_ARGS], *perf_out = NULL, what[64];
+	char *argv[SB_STUDY_MAX_ARGS], *perf_out = NULL, what[64];
 	const char *bad;
 	struct sb_child ch;
 
 	if (c->st.perf_stat && c->perf_ok)
 		perf_out = perf_file(c, v->id, slot->rep);
-	build_argv(c, v, perf_out, argv);
+	sb_study_argv(c, v, perf_out, argv);
 	if (sb_child_run(argv, c->timeout_ns, &ch)) {
 		log_failure(c, slot, argv, NULL, strerror(errno));
 	} else if (ch.timed_out || ch.status) {
@@ -262,7 +261,7 @@ void sb_study_record_c2c(struct sb_study_ctx *c)
 	for (int i = 0; i < c->nr_variants; i++) {
 		const struct sb_study_variant *v = &c->variants[i];
 		char *data = path_printf("%s/perf/c2c-%s.data", c->dir, v->id);
-		char *argv[MAX_ARGS], *cmd[MAX_ARGS + 8];
+		char *argv[SB_STUDY_MAX_ARGS], *cmd[SB_STUDY_MAX_ARGS + 8];
 		int n = 0;
 		struct sb_child ch;
 
@@ -270,7 +269,7 @@ void sb_study_record_c2c(struct sb_study_ctx *c)
 			free(data);
 			continue;
 		}
-		build_argv(c, v, NULL, argv);
+		sb_study_argv(c, v, NULL, argv);
 		cmd[n++] = "perf";
 		cmd[n++] = "c2c";
 		cmd[n++] = "record";
