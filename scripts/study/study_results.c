@@ -178,7 +178,8 @@ int sb_results_load(struct sb_results *r, char *err, size_t errlen)
 			names[n++] = xstrdup(de->d_name);
 		}
 	closedir(d);
-	qsort(names, (size_t)n, sizeof(char *), cmp_runs_name);
+	if (n)
+		qsort(names, (size_t)n, sizeof(char *), cmp_runs_name);
 	for (int i = 0; i < n; i++) {
 		if (!ret)
 			ret = load_runs_file(r, names[i], err, errlen);
