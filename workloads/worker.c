@@ -13,12 +13,6 @@ int cmd_slab(int argc, char **argv);
 int cmd_page(int argc, char **argv);
 int cmd_slabinfo(int argc, char **argv);
 
-/* Weak while the tree is brought up in parallel; made strong at integration. */
-#pragma weak cmd_lock
-#pragma weak cmd_slab
-#pragma weak cmd_page
-#pragma weak cmd_slabinfo
-
 struct worker_cmd {
 	const char *name;
 	int (*fn)(int, char **);
@@ -57,10 +51,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(worker_cmds) / sizeof(worker_cmds[0]); i++) {
 		if (strcmp(argv[1], worker_cmds[i].name))
 			continue;
-		if (!worker_cmds[i].fn) {
-			fprintf(stderr, "sheafbench: %s: not built into this worker\n", argv[1]);
-			return 2;
-		}
 		return worker_cmds[i].fn(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "sheafbench: '%s' is not a command (allowed: lock, slab, page, slabinfo)\n",

@@ -9,15 +9,7 @@
 #include <string.h>
 
 #include "frontend.h"
-
-int cmd_study(int argc, char **argv);
-int cmd_compare(int argc, char **argv);
-int cmd_plot(int argc, char **argv);
-
-/* Weak while the tree is brought up in parallel; made strong at integration. */
-#pragma weak cmd_study
-#pragma weak cmd_compare
-#pragma weak cmd_plot
+#include "study.h"
 
 struct command {
 	const char *name;
@@ -35,6 +27,7 @@ static const struct command commands[] = {
 	{ "study",    cmd_study,          "run a study matrix, interleaved, resumable" },
 	{ "compare",  cmd_compare,        "medians, ratios with 95% CIs, changelog text" },
 	{ "plot",     cmd_plot,           "gnuplot figures from a study directory" },
+	{ "report",   cmd_report,         "write report.md: machine, changelog blocks, plots" },
 };
 
 #define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -47,14 +40,6 @@ static void usage(FILE *out)
 	fprintf(out, "\nlock, slab, page and slabinfo take --pattern lock|ttl|sb|tro (default sb).\n");
 }
 
-static int run_command(const struct command *c, int argc, char **argv)
-{
-	if (!c->fn) {
-		fprintf(stderr, "sheafbench %s: not built into this binary\n", c->name);
-		return 2;
-	}
-	return c->fn(argc, argv);
-}
 
 int main(int argc, char **argv)
 {
@@ -72,8 +57,8 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < NR_COMMANDS; i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return run_command(&commands[i], argc - 1, argv + 1);
+			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "sheafbench: '%s' is not a command (allowed: topo, c2c, lock, slab, page, "
-		"slabinfo, study, compare, plot)\n", argv[1]);
+		"slabinfo, study, compare, plot, report)\n", argv[1]);
 	return 2;
 }
