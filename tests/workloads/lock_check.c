@@ -33,7 +33,7 @@ static const char *const documented_columns[] = {
 	"contended_frac", "trylock_fail_rate", "nolock_fail_rate", "rmw_per_acq",
 	"rmw_per_contended_acq", "test_reads_per_acq", "acq_bounces_per_acq", "con_bounces_per_acq",
 	"timing_overhead_ns", "c2c_median_ns", "handoff_line_transfers",
-	"cycles_per_acq", "instructions_per_acq", "cpu_time_s", NULL,
+	"cycles_per_acq", "instructions_per_acq", "cpu_time_s", "preemptions", NULL,
 };
 
 struct output {

@@ -87,6 +87,7 @@ struct lock_thread_state {
 	uint64_t attempts;		/* loop iterations, nolock failures included */
 	uint64_t rmw_contended;		/* RMWs issued by contended acquisitions */
 	uint64_t start_ns, end_ns;
+	uint64_t preemptions;		/* involuntary context switches in the loop */
 	uint64_t perf_vals[LOCK_MAX_PERF_EVENTS];
 	int perf_n;			/* events read, 0 if no counters */
 	int index;

@@ -120,6 +120,15 @@ static void report_perf(struct sb_report *r, const struct lock_result *res, doub
 	}
 }
 
+static uint64_t preemptions(const struct lock_result *res)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < res->nr_threads; i++)
+		n += res->threads[i].preemptions;
+	return n;
+}
+
 void lock_report(const struct lock_args *a, const struct lock_result *res)
 {
 	struct sb_report *r = sb_report_new();
@@ -147,6 +156,7 @@ void lock_report(const struct lock_args *a, const struct lock_result *res)
 	report_calibrations(r, res, ns_per_acq);
 	report_perf(r, res, acq);
 	sb_report_f64(r, "cpu_time_s", res->cpu_time_s);
+	sb_report_u64(r, "preemptions", preemptions(res));
 
 	sb_report_print(r, a->format, stdout);
 	if (!res->perf_ok && a->format == SB_FMT_TABLE)

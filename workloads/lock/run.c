@@ -4,6 +4,7 @@
  * counters back.  Only the main thread writes the run description, and only
  * before the barrier opens; after that it writes the stop flag once.
  */
+#define _GNU_SOURCE		/* RUSAGE_THREAD */
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -60,6 +61,14 @@ static void thread_perf_read(struct lock_thread_state *t, struct sb_perf *perf)
 	sb_perf_close(perf);
 }
 
+/* Involuntary context switches of the calling thread: preemption, the noise to know of. */
+static uint64_t thread_preemptions(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_THREAD, &ru) ? 0 : (uint64_t)ru.ru_nivcsw;
+}
+
 static void *lock_thread_main(void *arg)
 {
 	struct lock_thread_state *t = arg;
@@ -72,6 +81,7 @@ static void *lock_thread_main(void *arg)
 	if (run->perf_nr_events)
 		perf = sb_perf_open(run->perf_events, run->perf_nr_events, why, sizeof(why));
 	barrier_wait();
+	t->preemptions = thread_preemptions();
 	t->start_ns = sb_now_ns();
 	if (perf)
 		sb_perf_start(perf);
@@ -79,6 +89,7 @@ static void *lock_thread_main(void *arg)
 	if (perf)
 		sb_perf_stop(perf);
 	t->end_ns = sb_now_ns();
+	t->preemptions = thread_preemptions() - t->preemptions;
 	thread_perf_read(t, perf);
 	sb_qnode_fini(&t->qnode);
 	return NULL;
