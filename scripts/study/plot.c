@@ -40,7 +40,7 @@ struct plot_spec {
 	const char *tmpl;	/* "vs_threads.gp" */
 	char title[256];
 	char subtitle[512];	/* the fixed parameters */
-	char xlabel[64];
+	char xlabel[128];
 	char ylabel[96];
 	bool logy;
 	bool siformat;		/* y tics as 12M, 500k */
@@ -344,7 +344,7 @@ static void plot_percentiles(struct plot_ctx *pc, const struct sb_csv_doc *doc,
 			     const char *prefix)
 {
 	struct plot_spec sp = { .tmpl = "latency.gp", .logy = true };
-	char name[256], metric[64], series[2048], panels[2048];
+	char name[256], metric[96], series[2048], panels[2048];
 	struct sb_cmp cmps[NR_PCTS];
 	int q;
 
@@ -360,6 +360,7 @@ static void plot_percentiles(struct plot_ctx *pc, const struct sb_csv_doc *doc,
 		snprintf(sp.title, sizeof(sp.title), "%s: %s latency percentiles at the most %s",
 			 cmps[0].workload, prefix, cmps[0].row_param);
 		snprintf(sp.ylabel, sizeof(sp.ylabel), "%s latency (ns), median, 95%% CI", prefix);
+		snprintf(sp.xlabel, sizeof(sp.xlabel), "percentile of the %s time", prefix);
 		series_and_panels(&cmps[0], series, panels, sizeof(series));
 		if (write_pct_dat(pc, name, cmps, panels, sizeof(panels)) == 0)
 			draw(pc, &sp, series, panels, cmps[0].nr_blocks);
@@ -411,7 +412,14 @@ static void plot_doc(struct plot_ctx *pc, const struct sb_csv_doc *doc)
 		fprintf(pc->notes, "plot: skipped throughput in %s: no *_per_s column\n", doc->path);
 	for (int i = 0; counts[i]; i++)
 		plot_vs_rows(pc, doc, counts[i], "pattern", "vs_threads.gp", "per acquisition");
-	plot_percentiles(pc, doc, sb_csv_col(doc, "nolock_p50_ns") >= 0 ? "nolock" : "wait");
+	for (int c = 0; c < doc->nr_cols; c++)
+		if (has_suffix(doc->cols[c], "_p50_ns")) {
+			char prefix[64];
+
+			snprintf(prefix, sizeof(prefix), "%.*s", (int)strlen(doc->cols[c]) - 7,
+				 doc->cols[c]);
+			plot_percentiles(pc, doc, prefix);
+		}
 	for (int c = 0; c < doc->nr_cols; c++)
 		if (is_rate_column(doc->cols[c]) && sb_runs_has_figure(doc, doc->cols[c])) {
 			plot_vs_rows(pc, doc, doc->cols[c], "pattern", "vs_threads.gp", "rate");
