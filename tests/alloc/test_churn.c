@@ -159,10 +159,10 @@ int main(void)
 					   : 1000000000ull;
 	cache = kmem_cache_create("churn", 200, 0, 0);
 	CHECK(cache);
-	for (int i = 0; i < NR_THREADS; i++) {
+	for (int i = 0; i < NR_THREADS; i++)
 		pthread_mutex_init(&boxes[i].lock, NULL);
+	for (int i = 0; i < NR_THREADS; i++)
 		CHECK(pthread_create(&th[i], NULL, worker, (void *)(intptr_t)i) == 0);
-	}
 	for (int i = 0; i < NR_THREADS; i++) {
 		void *ops;
 
