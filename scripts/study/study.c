@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +117,27 @@ static char *study_path(const char *study)
 	return path;
 }
 
+/* A study name that is not in scripts/studies: say which names are. */
+static _Noreturn void die_unknown_study(const char *name)
+{
+	char *list = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&list, &len);
+	glob_t g;
+
+	if (!glob(SB_SOURCE_DIR "/scripts/studies/*.study", 0, NULL, &g)) {
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			const char *base = strrchr(g.gl_pathv[i], '/') + 1;
+
+			fprintf(f, "%s%.*s", i ? ", " : "", (int)(strlen(base) - 6), base);
+		}
+		globfree(&g);
+	}
+	fclose(f);
+	sb_die_usage("study", "STUDY: '%s' is neither a file nor a study in %s/scripts/studies "
+		     "(allowed: %s)", name, SB_SOURCE_DIR, list);
+}
+
 static void load_study(struct study_opts *o, struct sb_study *st)
 {
 	char err[512], *path;
@@ -129,6 +151,8 @@ static void load_study(struct study_opts *o, struct sb_study *st)
 			exit(1);
 	} else {
 		path = study_path(o->study);
+		if (path && access(path, F_OK) && o->study && !strchr(o->study, '/'))
+			die_unknown_study(o->study);
 	}
 	if (!path || sb_study_parse_file(path, st, err, sizeof(err))) {
 		fprintf(stderr, "sheafbench study: %s\n", err);
