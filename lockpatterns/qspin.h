@@ -13,15 +13,18 @@
  *  - trylock reads the word first (one test_read) and fails without an RMW unless
  *    the whole word is 0, as the kernel's queued_spin_trylock() does.
  * Uncontended acquire+release: one cmpxchg.  Contended: cmpxchg + fetch_or for the
- * pending waiter; cmpxchg + fetch_or + xchg (+ cmpxchg if last) when queued.
+ * pending waiter; when queued, cmpxchg (+ fetch_or if it raced for pending) + xchg
+ * of the tail (+ cmpxchg to clear the tail if it was last).
  *
  * Queue slots are only held while waiting, never while holding the lock, so any
  * ctx of the thread can unlock.  Preemption: the kernel's qspinlock runs with
  * preemption disabled; here a thread can be descheduled anywhere.  A preempted
- * holder leaves the pending waiter and the queue head spinning; a preempted queued
+ * holder leaves the pending waiter and the queue head spinning; a pending waiter
+ * preempted after the owner left keeps the pending bit set, so the free lock cannot
+ * be taken by anyone (fast path and trylock need a zero word); a preempted queued
  * waiter blocks everyone queued behind it (they spin on their own slots until it
- * runs again), and a preempted head that already saw a successor's tail leaves the
- * lock idle-but-unclaimable.  Correctness is unaffected; with more runnable threads
+ * runs again), and a queue head preempted between seeing locked and pending clear
+ * and claiming leaves the lock free but unclaimable (the tail is set).  Correctness is unaffected; with more runnable threads
  * than CPUs handoffs degrade to scheduler-tick speed (the kernel's paravirt hooks
  * exist for the same problem with vCPUs).  Pin and do not oversubscribe to measure.
  *
