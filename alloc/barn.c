@@ -100,29 +100,18 @@ struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
 	return empty;
 }
 
-static bool barn_put(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf **list,
-		     unsigned int *nr, unsigned int max, struct slab_sheaf *sheaf, bool nolock)
-{
-	struct lock_site ls;
-	bool locked = barn_lock(barn, &ls, nolock);
-	bool done = locked && *nr < max;
-
-	if (done)
-		sheaf_push(list, nr, sheaf);
-	barn_unlock(s, barn, &ls, locked);
-	return done;
-}
-
+/* A full sheaf into the barn if the full list has room. */
 bool barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf,
 		   bool nolock)
 {
-	return barn_put(s, barn, &barn->full, &barn->nr_full, sa.barn_max_full, sheaf, nolock);
-}
+	struct lock_site ls;
+	bool locked = barn_lock(barn, &ls, nolock);
+	bool done = locked && barn->nr_full < sa.barn_max_full;
 
-bool barn_put_empty(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf,
-		    bool nolock)
-{
-	return barn_put(s, barn, &barn->empty, &barn->nr_empty, sa.barn_max_empty, sheaf, nolock);
+	if (done)
+		sheaf_push(&barn->full, &barn->nr_full, sheaf);
+	barn_unlock(s, barn, &ls, locked);
+	return done;
 }
 
 /* Shrink/destroy (normal context, nothing else running on the cache's barn). */

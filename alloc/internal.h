@@ -227,8 +227,6 @@ struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
 				   struct slab_sheaf *full, bool nolock);
 bool barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf,
 		   bool nolock);
-bool barn_put_empty(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf,
-		    bool nolock);
 struct slab_sheaf *barn_pop_any(struct node_barn *barn);	/* shrink/destroy, normal ctx */
 void barn_count(struct kmem_cache *s, uint64_t *nr_full, uint64_t *nr_empty, uint64_t *objects);
 

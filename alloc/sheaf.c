@@ -131,8 +131,10 @@ static struct slab_sheaf *pcs_replace_empty_main(struct kmem_cache *s,
 		if (!pcs->spare)
 			pcs->spare = pcs->main;
 		pcs->main = full;
-		if (spill)
+		if (spill) {
+			stat_locked(pcs, STAT_barn_put_empty_fail);
 			sheaf_free(s, spill, nolock);
+		}
 		return full;
 	}
 	stat_locked(pcs, STAT_barn_take_full_miss);

@@ -142,6 +142,24 @@ static void *worker(void *arg)
 	return (void *)ops;
 }
 
+/* The dump names every cache and the counters. */
+static void check_slabinfo(void)
+{
+	char buf[16384] = { 0 };
+	FILE *f = tmpfile();
+
+	CHECK(f);
+	sheafalloc_print_slabinfo(f);
+	rewind(f);
+	CHECK(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	CHECK(strstr(buf, "\nchurn "));
+	CHECK(strstr(buf, "\nkmalloc-64 "));
+	CHECK(strstr(buf, "\nkmalloc-8192 "));
+	CHECK(strstr(buf, "free_remote"));
+	CHECK(strstr(buf, "list_lock"));
+}
+
 int main(void)
 {
 	struct sheafalloc_config cfg;
@@ -189,6 +207,7 @@ int main(void)
 	       (unsigned long long)st.pcs_trylock_fail, (unsigned long long)st.barn_take_full,
 	       (unsigned long long)st.barn_take_full_miss, (unsigned long long)st.sheaf_refill,
 	       (unsigned long long)st.sheaf_flush);
+	check_slabinfo();
 	CHECK_EQ(kmem_cache_destroy(cache), 0);
 	test_exit(topo);
 	printf("ok\n");
