@@ -503,7 +503,7 @@ int cmd_study(int argc, char **argv)
 {
 	struct sb_study_ctx c = { 0 };
 	struct study_opts o;
-	char *skipped = NULL;
+	char *skipped = NULL, err[512];
 	int ret;
 
 	parse_opts(argc, argv, &o);
@@ -511,6 +511,10 @@ int cmd_study(int argc, char **argv)
 	apply_overrides(&o, &c.st);
 	c.perf_events = c.st.perf_events ? c.st.perf_events : SB_STUDY_PERF_EVENTS;
 	c.nr_variants = sb_study_expand(&c.st, &c.variants);
+	if (sb_study_check_unique(&c.st, c.variants, c.nr_variants, err, sizeof(err))) {
+		fprintf(stderr, "sheafbench study: %s\n", err);
+		exit(2);
+	}
 	c.timeout_ns = run_timeout(&c.st);
 	resolve_exe(&c);
 	if (o.out && !o.dry_run)

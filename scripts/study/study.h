@@ -94,6 +94,9 @@ struct sb_study_variant {
 /* Expand every run line; *out is malloc'ed.  Returns the number of variants. */
 int sb_study_expand(const struct sb_study *st, struct sb_study_variant **out);
 void sb_study_variants_free(struct sb_study_variant *v, int n);
+/* Two run lines giving the same variant id: -1 + "FILE:LINE: ..." in err. */
+int sb_study_check_unique(const struct sb_study *st, const struct sb_study_variant *v, int n,
+			  char *err, size_t errlen);
 
 /* A (variant, rep) slot of the interleaved schedule. */
 struct sb_study_slot {
@@ -224,6 +227,7 @@ struct sb_csv_doc {
 	char **cols;		/* header names */
 	char **cells;		/* nr_rows * nr_cols, row-major */
 	int *lines;		/* file line where each row starts */
+	int first_figure;	/* compare.c's cache: first figure column, 0 = unknown */
 };
 struct sb_csv_doc *sb_csv_load(const char *path, char *err, size_t errlen);
 void sb_csv_doc_free(struct sb_csv_doc *doc);
@@ -331,6 +335,8 @@ void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out)
 /* The throughput column of a runs file ("acq_per_s"), NULL if none. */
 const char *sb_runs_throughput_metric(const struct sb_csv_doc *doc);
 bool sb_runs_has_figure(const struct sb_csv_doc *doc, const char *metric);
+/* Row indices sorted by the values of column col, file order among equals; free() it. */
+int *sb_runs_rows_by(const struct sb_csv_doc *doc, int col);
 
 /* plot.c */
 /* Draw every plot whose data is present into DIR/plots; 0 or exit status. */

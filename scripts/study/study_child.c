@@ -78,7 +78,11 @@ static bool capture_read(struct capture *c)
 
 static _Noreturn void exec_child(char *const argv[], int out, int err)
 {
+	int null = open("/dev/null", O_RDONLY);
+
 	setpgid(0, 0);
+	if (null >= 0)		/* a run never reads the study's terminal */
+		dup2(null, STDIN_FILENO);
 	dup2(out, STDOUT_FILENO);
 	dup2(err, STDERR_FILENO);
 	execvp(argv[0], argv);

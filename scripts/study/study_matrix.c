@@ -117,6 +117,39 @@ int sb_study_expand(const struct sb_study *st, struct sb_study_variant **out)
 	return n;
 }
 
+static int cmp_variant_id(const void *a, const void *b)
+{
+	const struct sb_study_variant *x = *(const struct sb_study_variant *const *)a;
+	const struct sb_study_variant *y = *(const struct sb_study_variant *const *)b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : x->run - y->run;
+}
+
+/*
+ * Two run lines that produce the same variant would share (variant, rep) keys,
+ * so resume could not tell their rows apart: refuse the study instead.
+ */
+int sb_study_check_unique(const struct sb_study *st, const struct sb_study_variant *v, int n,
+			  char *err, size_t errlen)
+{
+	const struct sb_study_variant **p = xrealloc(NULL, (size_t)n * sizeof(*p));
+	int ret = 0;
+
+	for (int i = 0; i < n; i++)
+		p[i] = &v[i];
+	qsort(p, (size_t)n, sizeof(*p), cmp_variant_id);
+	for (int i = 1; i < n && !ret; i++) {
+		if (strcmp(p[i - 1]->id, p[i]->id))
+			continue;
+		snprintf(err, errlen, "%s:%d: variant '%s' is already in the matrix of line %d",
+			 st->path, st->runs[p[i]->run].line, p[i]->id, st->runs[p[i - 1]->run].line);
+		ret = -1;
+	}
+	free(p);
+	return ret;
+}
+
 void sb_study_variants_free(struct sb_study_variant *v, int n)
 {
 	for (int i = 0; i < n; i++) {

@@ -79,6 +79,23 @@ static void test_expand(void)
 		CHECK_STR(v[4].args[2], "--threads");
 		CHECK(v[4].run == 1);
 	}
+	CHECK(!sb_study_check_unique(&st, v, n, err, sizeof(err)));
+	sb_study_variants_free(v, n);
+	sb_study_free(&st);
+}
+
+static void test_duplicate_variant(void)
+{
+	struct sb_study st;
+	struct sb_study_variant *v;
+	char err[256] = "";
+	int n;
+
+	CHECK(!sb_study_parse_text("d.study", "run lock threads=1,2\n\nrun lock threads=2,4\n",
+				   &st, err, sizeof(err)));
+	n = sb_study_expand(&st, &v);
+	CHECK(sb_study_check_unique(&st, v, n, err, sizeof(err)) == -1);
+	CHECK(strstr(err, "d.study:3: variant 'lock:threads=2' is already in the matrix of line 1"));
 	sb_study_variants_free(v, n);
 	sb_study_free(&st);
 }
@@ -136,6 +153,7 @@ int main(void)
 	alarm(20);
 	test_bad_files();
 	test_expand();
+	test_duplicate_variant();
 	test_round_trip();
 	test_shipped_studies();
 	return study_test_result("study_parse_test");
