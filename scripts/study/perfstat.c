@@ -96,9 +96,9 @@ void sb_perfstat_column(const char *event, char *out, size_t len)
 	size_t n = (size_t)snprintf(out, len, "perf_");
 	bool sep = true;		/* no '_' right after the prefix */
 
-	for (; *event && n + 1 < len; event++) {
-		if (isalnum((unsigned char)*event)) {
-			out[n++] = (char)tolower((unsigned char)*event);
+	for (const char *p = event; *p && n + 1 < len; p++) {
+		if (isalnum((unsigned char)*p)) {
+			out[n++] = (char)tolower((unsigned char)*p);
 			sep = false;
 		} else if (!sep) {
 			out[n++] = '_';
@@ -108,4 +108,7 @@ void sb_perfstat_column(const char *event, char *out, size_t len)
 	if (sep && n > 5)
 		n--;
 	out[n] = '\0';
+	/* perf reports the clocks in msec; the unit belongs in the column name */
+	if (!strncmp(event, "task-clock", 10) || !strncmp(event, "cpu-clock", 9))
+		snprintf(out + n, len - n, "_ms");
 }

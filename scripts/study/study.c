@@ -324,7 +324,8 @@ static void refuse_used_dir(const char *dir)
 static const char results_readme[] =
 	"Results of `sheafbench study` (scripts/study/study.c).\n"
 	"runs.csv: one row per finished run: study,variant,rep, then the workload's own csv\n"
-	"columns (workload,pattern,parameters...,figures), then perf_<event> with --perf-stat.\n"
+	"columns (workload,pattern,parameters...,figures), then perf_<event> with --perf-stat\n"
+	"(whole-run totals of `perf stat`, setup included; n/a where perf could not count).\n"
 	"Rows whose header differs from runs.csv's go to runs-<workload>.csv (then\n"
 	"runs-<workload>-2.csv, ...): one file per distinct header, each with its header row.\n"
 	"A row is written only after its run exited 0; failed runs are in errors.log.\n"

@@ -72,6 +72,8 @@ static void test_columns(void)
 {
 	char col[96];
 
+	sb_perfstat_column("task-clock", col, sizeof(col));
+	CHECK_STR(col, "perf_task_clock_ms");
 	sb_perfstat_column("context-switches", col, sizeof(col));
 	CHECK_STR(col, "perf_context_switches");
 	sb_perfstat_column("cpu/event=0xd2,umask=0x4/u", col, sizeof(col));

@@ -76,12 +76,12 @@ if perf stat -x, -e task-clock -o /dev/null true 2>/dev/null; then
 	printf 'reps 1\nrun lock kind=a threads=1\n' >"$tmp/p.study"
 	"$sb" study "$tmp/p.study" --perf-stat --out "$tmp/p" >/dev/null 2>&1 || fail "--perf-stat study failed"
 	hdr=$(head -1 "$tmp/p/runs.csv")
-	case $hdr in *,perf_task_clock,*perf_cycles,perf_instructions,*) ;; *) fail "perf columns: $hdr" ;; esac
+	case $hdr in *,perf_task_clock_ms,*perf_cycles,perf_instructions,*) ;; *) fail "perf columns: $hdr" ;; esac
 	row=$(sed -n 2p "$tmp/p/runs.csv")
 	col() { echo "$hdr" | tr , '\n' | grep -nx "$1" | cut -d: -f1; }
-	tc=$(echo "$row" | cut -d, -f"$(col perf_task_clock)")
+	tc=$(echo "$row" | cut -d, -f"$(col perf_task_clock_ms)")
 	cy=$(echo "$row" | cut -d, -f"$(col perf_cycles)")
-	case $tc in n/a|'') fail "perf_task_clock not measured: $row" ;; esac
+	case $tc in n/a|'') fail "perf_task_clock_ms not measured: $row" ;; esac
 	if perf stat -x, -e cycles true 2>&1 | grep -q '<not supported>'; then
 		[ "$cy" = n/a ] || fail "perf_cycles '$cy' on a machine without PMU"
 		grep -q '"perf_stat_why_na": "hardware events' "$tmp/p/meta.json" || fail "no n/a reason in meta.json"
