@@ -127,8 +127,10 @@ void slab_sheaf_init(const struct slab_opts *o, struct sb_topology *topo)
 	}
 }
 
-void slab_sheaf_exit(const struct slab_opts *o)
+/* Returns 0, or -1 if the allocator found objects or pages not given back. */
+int slab_sheaf_exit(const struct slab_opts *o)
 {
-	if (o->allocator == SLAB_ALLOC_SHEAF)
-		sheafalloc_exit();
+	if (o->allocator != SLAB_ALLOC_SHEAF)
+		return 0;
+	return sheafalloc_exit();
 }

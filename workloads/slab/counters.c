@@ -1,7 +1,8 @@
 /*
  * The sheaf allocator's counters as report columns: a snapshot before and
- * after the measured section, the difference normalised per 1000 measured ops
- * (per kop), per nolock call or per second.  For other allocators every one of
+ * after the measured section, the difference normalised per 1000 allocator
+ * calls (per kop: the measured ops plus any signal-handler calls), per nolock
+ * call or per second.  For other allocators every one of
  * these columns is n/a: they have no such counters.
  */
 #include <math.h>
@@ -151,23 +152,24 @@ void slab_counters_report(struct sb_report *rep, const struct slab_run *r, uint6
 			sb_report_na(rep, na_columns[i]);
 		return;
 	}
-	report_paths(rep, c, ops / 1000.0);
+	report_paths(rep, c, (ops + r->handler_calls) / 1000.0);
 	report_lock_sites(rep, c);
 	report_nolock(rep, r, c, secs);
 }
 
 /*
- * Every object the run allocated has been freed: after draining the
- * kfree_nolock deferred lists, no kmalloc cache may hold an object for a
- * caller (objects sitting in sheaves and barns are free).
+ * Objects held by callers, from the allocator's own books: what the kmalloc
+ * slabs handed out, minus what sits free in sheaves, barns and deferred lists
+ * (objects_allocated), minus the sheaf structures, which are kmalloc objects
+ * of the allocator itself.
  */
-bool slab_counters_balanced(const struct slab_run *r, char *why, size_t len)
+static int64_t objects_held(char *why, size_t len)
 {
-	uint64_t held = 0;
+	struct sheafalloc_stats st;
+	int64_t held = 0;
 	size_t off = 0;
 
 	sheafalloc_drain_deferred();
-	why[0] = '\0';
 	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++) {
 		struct kmem_cache *s = kmalloc_cache_for_size(kmalloc_bucket_sizes[i]);
 		struct kmem_cache_info info;
@@ -177,8 +179,22 @@ bool slab_counters_balanced(const struct slab_run *r, char *why, size_t len)
 		kmem_cache_info_read(s, &info);
 		held += info.objects_allocated;
 		if (info.objects_allocated && off < len)
-			off += snprintf(why + off, len - off, "%s holds %llu; ", info.name,
+			off += snprintf(why + off, len - off, "%s %llu, ", info.name,
 					(unsigned long long)info.objects_allocated);
 	}
+	sheafalloc_stats_read(&st);
+	if (off < len)
+		snprintf(why + off, len - off, "minus %llu sheaves",
+			 (unsigned long long)(st.sheaf_alloc - st.sheaf_free));
+	return held - (int64_t)(st.sheaf_alloc - st.sheaf_free);
+}
+
+/* Every object the run allocated has been freed: allocs - frees == 0. */
+bool slab_counters_balanced(const struct slab_run *r, char *why, size_t len)
+{
+	char detail[200] = "";
+	int64_t held = objects_held(detail, sizeof(detail));
+
+	snprintf(why, len, "%lld objects still allocated (%s)", (long long)held, detail);
 	return held == 0;
 }

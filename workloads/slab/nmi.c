@@ -165,6 +165,7 @@ static void nmi_teardown(struct slab_run *r)
 	for (int i = 0; i < r->nthreads; i++) {
 		r->nolock_allocs += nt[i].allocs;
 		r->nolock_frees += nt[i].frees;
+		r->handler_calls += nt[i].allocs + nt[i].frees;
 		r->nolock_null += nt[i].null;
 		r->corrupt += nt[i].corrupt;
 		sb_hist_merge(&r->nolock_lat, &nt[i].lat);

@@ -32,7 +32,8 @@ void slab_usage(FILE *out)
 "  --pin none|compact|scatter|LIST   thread placement (default compact)\n"
 "  --duration T           time-bounded run, e.g. 1s, 300ms (default 1s)\n"
 "  --iterations N         instead: N allocator calls per thread\n"
-"  --size N | --sizes A-B object size, or uniform range (default 64; larson 16-128)\n"
+"  --size N | --sizes A-B object size, or uniform range (default 64; larson 16-128,\n"
+"                         cache-scratch 8)\n"
 "  --batch N              objects per round / larson slots / ring chunk (default 100)\n"
 "  --order in|shuffled    free order of a churn batch (default in)\n"
 "  --sheaf-capacity N     objects per sheaf, 0 disables sheaves (default: per size)\n"
@@ -152,6 +153,8 @@ static void check_combination(struct slab_opts *o)
 		o->size_min = 16;
 		o->size_max = 128;
 	}
+	if (!o->size_given && w == &slab_cache_scratch)
+		o->size_min = o->size_max = 8;	/* Hoard's default: many objects per line */
 }
 
 /* Returns 1 if --help was asked (usage printed), else 0; exits 2 on bad input. */

@@ -342,7 +342,10 @@ int cmd_slab(int argc, char **argv)
 	rc = report_run(&r);
 	free(r.wl_cpus);
 	free(r.th);
-	slab_sheaf_exit(&o);
+	if (slab_sheaf_exit(&o) && !rc) {
+		fprintf(stderr, "sheafbench slab: the allocator did not get every object back\n");
+		rc = 1;
+	}
 	sb_topology_free(r.topo);	/* the allocator used it until exit */
 	return rc;
 }

@@ -44,7 +44,7 @@ const struct slab_adapter *slab_adapter_get(enum slab_allocator which);
 const char *slab_allocator_name(enum slab_allocator which);
 /* Start/stop the sheaf allocator (only when it is the one measured). */
 void slab_sheaf_init(const struct slab_opts *o, struct sb_topology *topo);
-void slab_sheaf_exit(const struct slab_opts *o);
+int slab_sheaf_exit(const struct slab_opts *o);
 /* Exits 2 naming the Debian package if @which is not the malloc of this process. */
 void slab_adapter_check_active(enum slab_allocator which);
 
@@ -104,6 +104,7 @@ struct slab_run {
 	uint64_t corrupt;		/* damaged stamps seen by setup/teardown */
 	/* nmi: handler-side figures, summed over threads after the run */
 	uint64_t nolock_allocs, nolock_frees, nolock_null;
+	uint64_t handler_calls;		/* allocator calls made by signal handlers */
 	struct sb_hist nolock_lat;
 	bool nolock_measured;
 	void *counters;			/* counters.c: snapshots of the allocator's stats */

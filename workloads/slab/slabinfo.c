@@ -89,7 +89,10 @@ int cmd_slabinfo(int argc, char **argv)
 			bad += !slab_stamp_check(objs[s][i]);
 			kfree(objs[s][i]);
 		}
-	sheafalloc_exit();
+	if (sheafalloc_exit()) {
+		fprintf(stderr, "sheafbench slabinfo: the allocator did not get every object back\n");
+		return 1;
+	}
 	if (bad) {
 		fprintf(stderr, "sheafbench slabinfo: %llu objects had a damaged stamp\n",
 			(unsigned long long)bad);
