@@ -83,31 +83,60 @@ static bool name_is_figure(const char *c)
 	return false;
 }
 
-/* Does column c take more than one value among the reps of one variant? */
-static bool varies_within_variant(const struct sb_csv_doc *doc, int c)
-{
-	int vc = sb_csv_col(doc, "variant");
+/* Row indices ordered by the values of one column, to find equal values fast. */
+static const struct sb_csv_doc *order_doc;
+static int order_col;
 
-	if (vc < 0)
-		return false;
-	for (int r = 1; r < doc->nr_rows; r++)
-		for (int q = 0; q < r; q++)
-			if (!strcmp(sb_csv_cell(doc, q, vc), sb_csv_cell(doc, r, vc))) {
-				if (strcmp(sb_csv_cell(doc, q, c), sb_csv_cell(doc, r, c)))
-					return true;
-				break;
-			}
+static int row_order(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	int c = strcmp(sb_csv_cell(order_doc, x, order_col), sb_csv_cell(order_doc, y, order_col));
+
+	return c ? c : x - y;
+}
+
+/* Rows sorted by column c (stable); free() the result. */
+int *sb_runs_rows_by(const struct sb_csv_doc *doc, int c)
+{
+	int *idx = sb_cmp_calloc(doc->nr_rows, sizeof(int));
+
+	for (int r = 0; r < doc->nr_rows; r++)
+		idx[r] = r;
+	order_doc = doc;
+	order_col = c;
+	qsort(idx, doc->nr_rows, sizeof(int), row_order);
+	order_doc = NULL;
+	return idx;
+}
+
+/* Does column c take more than one value among the reps of one variant? */
+static bool varies_within_variant(const struct sb_csv_doc *doc, const int *by_variant,
+				  int vc, int c)
+{
+	for (int i = 1; i < doc->nr_rows; i++) {
+		int p = by_variant[i - 1], r = by_variant[i];
+
+		if (!strcmp(sb_csv_cell(doc, p, vc), sb_csv_cell(doc, r, vc)) &&
+		    strcmp(sb_csv_cell(doc, p, c), sb_csv_cell(doc, r, c)))
+			return true;
+	}
 	return false;
 }
 
-/* Index one past the last parameter column. */
+/* Index one past the last parameter column; computed once per file. */
 static int first_figure_col(const struct sb_csv_doc *doc)
 {
-	int c = sb_csv_col(doc, "pattern") + 1;
+	int c = sb_csv_col(doc, "pattern") + 1, vc = sb_csv_col(doc, "variant");
+	int *by_variant;
 
+	if (doc->first_figure > 0)
+		return doc->first_figure;
+	by_variant = vc >= 0 ? sb_runs_rows_by(doc, vc) : NULL;
 	while (c < doc->nr_cols && !name_is_figure(doc->cols[c]) &&
-	       !varies_within_variant(doc, c))
+	       !(by_variant && varies_within_variant(doc, by_variant, vc, c)))
 		c++;
+	free(by_variant);
+	((struct sb_csv_doc *)doc)->first_figure = c;	/* a cache, not a change */
 	return c;
 }
 
@@ -424,16 +453,11 @@ static void append(char *buf, size_t len, const char *sep, const char *s)
 
 static int count_distinct(const struct sb_csv_doc *doc, int c)
 {
-	int n = 0;
+	int *idx = sb_runs_rows_by(doc, c), n = doc->nr_rows > 0;
 
-	for (int r = 0; r < doc->nr_rows; r++) {
-		int q;
-
-		for (q = 0; q < r; q++)
-			if (!strcmp(sb_csv_cell(doc, q, c), sb_csv_cell(doc, r, c)))
-				break;
-		n += q == r;
-	}
+	for (int i = 1; i < doc->nr_rows; i++)
+		n += strcmp(sb_csv_cell(doc, idx[i - 1], c), sb_csv_cell(doc, idx[i], c)) != 0;
+	free(idx);
 	return n;
 }
 

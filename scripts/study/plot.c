@@ -194,15 +194,16 @@ static FILE *dat_open(struct plot_ctx *pc, const char *name)
 }
 
 /* Rows of each block, one gnuplot index per block. */
-static int write_rows_dat(struct plot_ctx *pc, const char *name, const struct sb_cmp *cmp)
+static int write_rows_dat(struct plot_ctx *pc, const char *name, const struct sb_cmp *cmp,
+			  int from, int to)
 {
 	FILE *f = dat_open(pc, name);
 
 	if (!f)
 		return -1;
 	dat_header(f, cmp, cmp->row_param);
-	for (int b = 0; b < cmp->nr_blocks; b++) {
-		fprintf(f, "%s# %s\n", b ? "\n\n" : "", cmp->blocks[b].tag);
+	for (int b = from; b < to; b++) {
+		fprintf(f, "%s# %s\n", b > from ? "\n\n" : "", cmp->blocks[b].tag);
 		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
 			fprintf(f, "%s", cmp->blocks[b].rows[r].label);
 			for (int l = 0; l < cmp->nr_levels; l++)
@@ -213,15 +214,62 @@ static int write_rows_dat(struct plot_ctx *pc, const char *name, const struct sb
 	return fclose(f);
 }
 
-static void series_and_panels(const struct sb_cmp *cmp, char *series, char *panels, size_t len)
+static void series_and_panels(const struct sb_cmp *cmp, int from, int to, char *series,
+			      char *panels, size_t len)
 {
 	series[0] = panels[0] = '\0';
 	for (int l = 0; l < cmp->nr_levels; l++)
 		snprintf(series + strlen(series), len - strlen(series), "%s%s", l ? " " : "",
 			 cmp->levels[l]);
-	for (int b = 0; b < cmp->nr_blocks; b++)
-		snprintf(panels + strlen(panels), len - strlen(panels), "%s%s", b ? " " : "",
+	for (int b = from; b < to; b++)
+		snprintf(panels + strlen(panels), len - strlen(panels), "%s%s", b > from ? " " : "",
 			 cmp->blocks[b].tag);
+}
+
+/*
+ * A big study has hundreds of blocks (kind x cs x ps x pin ...): draw them
+ * PANELS_PER_PAGE to a file, name-p1, name-p2, ..., rather than one unreadable
+ * image.  Returns the number of pages; page_name() names page i.
+ */
+#define PANELS_PER_PAGE	8
+
+static int nr_pages(int nr_blocks)
+{
+	return (nr_blocks + PANELS_PER_PAGE - 1) / PANELS_PER_PAGE;
+}
+
+static void page_name(char *out, size_t len, const char *name, int page, int pages)
+{
+	if (pages > 1)
+		snprintf(out, len, "%s-p%d", name, page + 1);
+	else
+		snprintf(out, len, "%s", name);
+}
+
+static int page_end(int page, int nr_blocks)
+{
+	int end = (page + 1) * PANELS_PER_PAGE;
+
+	return end < nr_blocks ? end : nr_blocks;
+}
+
+/* Data and drawing of every page of a rows plot. */
+static void draw_row_pages(struct plot_ctx *pc, struct plot_spec *sp, const struct sb_cmp *cmp)
+{
+	char name[300], series[2048], panels[2048];
+	const char *stem = sp->name;
+	int pages = nr_pages(cmp->nr_blocks);
+
+	for (int pg = 0; pg < pages; pg++) {
+		int from = pg * PANELS_PER_PAGE, to = page_end(pg, cmp->nr_blocks);
+
+		page_name(name, sizeof(name), stem, pg, pages);
+		sp->name = name;
+		series_and_panels(cmp, from, to, series, panels, sizeof(series));
+		if (write_rows_dat(pc, name, cmp, from, to) == 0)
+			draw(pc, sp, series, panels, to - from);
+	}
+	sp->name = stem;
 }
 
 static bool cmp_has_values(const struct sb_cmp *cmp)
@@ -292,7 +340,7 @@ static void plot_vs_rows(struct plot_ctx *pc, const struct sb_csv_doc *doc, cons
 			 const char *by, const char *tmpl, const char *what)
 {
 	struct plot_spec sp = { .tmpl = tmpl };
-	char name[256], series[2048], panels[2048];
+	char name[256];
 	struct sb_cmp cmp;
 
 	if (!build_cmp(pc, doc, metric, by, &cmp))
@@ -302,9 +350,7 @@ static void plot_vs_rows(struct plot_ctx *pc, const struct sb_csv_doc *doc, cons
 	sp.name = name;
 	sp.logy = false;
 	spec_labels(&sp, &cmp, what);
-	series_and_panels(&cmp, series, panels, sizeof(series));
-	if (write_rows_dat(pc, name, &cmp) == 0)
-		draw(pc, &sp, series, panels, cmp.nr_blocks);
+	draw_row_pages(pc, &sp, &cmp);
 	sb_cmp_free(&cmp);
 }
 
@@ -313,7 +359,7 @@ static const char *const pct_names[NR_PCTS] = { "p50", "p90", "p99", "p999" };
 
 /* One index per block: the percentiles at the block's last row (most threads). */
 static int write_pct_dat(struct plot_ctx *pc, const char *name, struct sb_cmp *cmps,
-			 char *panels, size_t len)
+			 int from, int to, char *panels, size_t len)
 {
 	FILE *f = dat_open(pc, name);
 
@@ -321,13 +367,13 @@ static int write_pct_dat(struct plot_ctx *pc, const char *name, struct sb_cmp *c
 		return -1;
 	dat_header(f, &cmps[0], "percentile");
 	panels[0] = '\0';
-	for (int b = 0; b < cmps[0].nr_blocks; b++) {
+	for (int b = from; b < to; b++) {
 		const struct sb_cmp_block *blk = &cmps[0].blocks[b];
 		const char *label = blk->rows[blk->nr_rows - 1].label;
 
 		snprintf(panels + strlen(panels), len - strlen(panels), "%s%s,%s=%s",
-			 b ? " " : "", blk->tag, cmps[0].row_param, label);
-		fprintf(f, "%s# %s\n", b ? "\n\n" : "", blk->tag);
+			 b > from ? " " : "", blk->tag, cmps[0].row_param, label);
+		fprintf(f, "%s# %s\n", b > from ? "\n\n" : "", blk->tag);
 		for (int q = 0; q < NR_PCTS; q++) {
 			const struct sb_cmp_block *qb = &cmps[q].blocks[b];
 
@@ -344,7 +390,7 @@ static void plot_percentiles(struct plot_ctx *pc, const struct sb_csv_doc *doc,
 			     const char *prefix)
 {
 	struct plot_spec sp = { .tmpl = "latency.gp", .logy = true };
-	char name[256], metric[96], series[2048], panels[2048];
+	char name[256], page[300], metric[96], series[2048], panels[2048];
 	struct sb_cmp cmps[NR_PCTS];
 	int q;
 
@@ -361,9 +407,15 @@ static void plot_percentiles(struct plot_ctx *pc, const struct sb_csv_doc *doc,
 			 cmps[0].workload, prefix, cmps[0].row_param);
 		snprintf(sp.ylabel, sizeof(sp.ylabel), "%s latency (ns), median, 95%% CI", prefix);
 		snprintf(sp.xlabel, sizeof(sp.xlabel), "percentile of the %s time", prefix);
-		series_and_panels(&cmps[0], series, panels, sizeof(series));
-		if (write_pct_dat(pc, name, cmps, panels, sizeof(panels)) == 0)
-			draw(pc, &sp, series, panels, cmps[0].nr_blocks);
+		for (int pg = 0, pages = nr_pages(cmps[0].nr_blocks); pg < pages; pg++) {
+			int from = pg * PANELS_PER_PAGE, to = page_end(pg, cmps[0].nr_blocks);
+
+			page_name(page, sizeof(page), name, pg, pages);
+			sp.name = page;
+			series_and_panels(&cmps[0], from, to, series, panels, sizeof(series));
+			if (write_pct_dat(pc, page, cmps, from, to, panels, sizeof(panels)) == 0)
+				draw(pc, &sp, series, panels, to - from);
+		}
 	}
 	while (q-- > 0)
 		sb_cmp_free(&cmps[q]);
@@ -374,7 +426,7 @@ static void plot_allocators(struct plot_ctx *pc, const struct sb_csv_doc *doc,
 			    const char *metric)
 {
 	struct plot_spec sp = { .tmpl = "bars.gp" };
-	char name[256], series[2048], panels[2048];
+	char name[256];
 	struct sb_cmp cmp;
 
 	if (!build_cmp(pc, doc, metric, "allocator", &cmp))
@@ -387,9 +439,7 @@ static void plot_allocators(struct plot_ctx *pc, const struct sb_csv_doc *doc,
 	snprintf(name, sizeof(name), "%s-allocators", cmp.workload);
 	sp.name = name;
 	spec_labels(&sp, &cmp, "allocators");
-	series_and_panels(&cmp, series, panels, sizeof(series));
-	if (write_rows_dat(pc, name, &cmp) == 0)
-		draw(pc, &sp, series, panels, cmp.nr_blocks);
+	draw_row_pages(pc, &sp, &cmp);
 	sb_cmp_free(&cmp);
 }
 

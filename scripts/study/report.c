@@ -447,26 +447,22 @@ static void runs_of_doc(const struct sb_csv_doc *doc, FILE *out)
 {
 	int vc = sb_csv_col(doc, "variant"), rc = sb_csv_col(doc, "rep");
 	const char *base = strrchr(doc->path, '/');
+	int *idx;
 
 	fprintf(out, "%s: %d runs\n\n", base ? base + 1 : doc->path, doc->nr_rows);
-	if (vc < 0)
+	if (vc < 0 || !doc->nr_rows)
 		return;
-	fprintf(out, "| variant | reps |\n|---|---|\n");
-	for (int r = 0; r < doc->nr_rows; r++) {
-		const char *v = sb_csv_cell(doc, r, vc);
-		int q;
+	idx = sb_runs_rows_by(doc, vc);
+	fprintf(out, "| variant | reps |\n|---|---|");
+	for (int i = 0; i < doc->nr_rows; i++) {
+		const char *v = sb_csv_cell(doc, idx[i], vc);
 
-		for (q = 0; q < r && strcmp(sb_csv_cell(doc, q, vc), v); q++)
-			;
-		if (q < r)
-			continue;	/* listed with its first row */
-		fprintf(out, "| `%s` |", v);
-		for (q = r; q < doc->nr_rows; q++)
-			if (!strcmp(sb_csv_cell(doc, q, vc), v))
-				fprintf(out, " %s", rc >= 0 ? sb_csv_cell(doc, q, rc) : "?");
-		fprintf(out, " |\n");
+		if (!i || strcmp(v, sb_csv_cell(doc, idx[i - 1], vc)))
+			fprintf(out, "%s\n| `%s` |", i ? " |" : "", v);
+		fprintf(out, " %s", rc >= 0 ? sb_csv_cell(doc, idx[i], rc) : "?");
 	}
-	fputc('\n', out);
+	fprintf(out, " |\n\n");
+	free(idx);
 }
 
 static void runs_section(const struct sb_rundir *res, FILE *out)

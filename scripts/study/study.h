@@ -198,6 +198,8 @@ struct sb_study_ctx {
 int sb_study_argv(const struct sb_study_ctx *c, const struct sb_study_variant *v,
 		  const char *perf_out, char **argv);
 void sb_study_execute(struct sb_study_ctx *c);
+void sb_study_meta_write(struct sb_study_ctx *c, int argc, char **argv, const char *skipped,
+			 bool resume);
 void sb_study_record_c2c(struct sb_study_ctx *c);
 
 /* perfstat.c: `perf stat -x,` output (perf-stat(1) "CSV FORMAT"). */
