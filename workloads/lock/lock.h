@@ -84,7 +84,6 @@ struct lock_thread_state {
 	struct sb_lockctx ctx;
 	uint64_t rng;			/* xorshift64* state, never 0 */
 	uint64_t sample_left;		/* acquisitions until the next timed one */
-	uint64_t attempts;		/* loop iterations, nolock failures included */
 	uint64_t rmw_contended;		/* RMWs issued by contended acquisitions */
 	uint64_t start_ns, end_ns;
 	uint64_t preemptions;		/* involuntary context switches in the loop */

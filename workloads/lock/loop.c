@@ -56,9 +56,8 @@ void lock_loop(struct lock_thread_state *t, const struct lock_run *run,
 	       const struct lock_ops ops)
 {
 	void *lock = run->lock;
-	uint64_t n;
 
-	for (n = 0; n < run->iterations && !stop_requested(run); n++) {
+	for (uint64_t n = 0; n < run->iterations && !stop_requested(run); n++) {
 		bool nolock = (rng_next(&t->rng) >> 11) < run->nolock_threshold;
 		bool timed = sample_due(t, run);
 		uint64_t rmw0 = t->st.rmw, contended0 = t->st.contended;
@@ -68,25 +67,21 @@ void lock_loop(struct lock_thread_state *t, const struct lock_run *run,
 			t->ctx.cpu = sb_current_cpu(run->topo);
 		t0 = timed ? sb_rdtsc() : 0;
 		if (ops.acquire(lock, nolock, &t->ctx)) {
-			if (timed)
-				sb_hist_add(&t->wait, (uint64_t)((sb_rdtsc() - t0) * run->ns_per_tick));
+			uint64_t t1 = timed ? sb_rdtsc() : 0;
+
 			if (t->st.contended != contended0)
 				t->rmw_contended += t->st.rmw - rmw0;
 			critical_section_writes(run);
 			sb_busy_loop(run->cs_loops);
 			ops.release(lock, &t->ctx);
+			/* booked after release: the histogram is no part of the critical section */
+			if (timed)
+				sb_hist_add(&t->wait, (uint64_t)((t1 - t0) * run->ns_per_tick));
 		}
 		sb_busy_loop(run->ps_loops);
 	}
-	t->attempts = n;
 }
 
-/*
- * Each kind's lock lives at the start of its own 128-byte area: the last word
- * of its 64-byte line (LOCK_SAME_LINE_OFFSET, past every kind's fields up to
- * last_cpu) is where --cs-same-line writes go, and the second line keeps the
- * adjacent-line prefetcher from pairing the lock with anything else.
- */
 /*
  * Each kind's lock lives at the start of its own 128-byte area: the last word
  * of its 64-byte line (LOCK_SAME_LINE_OFFSET, past every kind's fields up to
