@@ -7,6 +7,7 @@
  * never a guess.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -20,6 +21,21 @@
 #define SB_SOURCE_DIR "."
 #endif
 #define META_CHILD_TIMEOUT_NS	(30ULL * 1000000000ULL)
+
+/* What meta.json says beyond the machine and the build. */
+struct sb_study_meta {
+	const struct sb_study *study;
+	const char *exe;		/* the sheafbench binary the runs exec */
+	const char *command;		/* the study's command line */
+	const char *skipped;		/* run lines skipped (workload not built), or NULL */
+	int nr_variants;
+	time_t start;
+	bool perf_stat;
+	const char *perf_events;
+	const char *perf_why;		/* why perf_* columns are n/a, or NULL */
+	bool c2c;			/* c2c recordings were made */
+	const char *c2c_why;		/* why not (no PMU, not requested, ...) */
+};
 
 static void json_string(FILE *f, const char *s)
 {
@@ -225,7 +241,7 @@ static void write_perf(FILE *f, const struct sb_study_meta *m)
 	fputs("\n", f);
 }
 
-int sb_study_write_meta(const char *path, const struct sb_study_meta *m)
+static int write_meta_file(const char *path, const struct sb_study_meta *m)
 {
 	FILE *f = fopen(path, "w");
 
@@ -238,4 +254,87 @@ int sb_study_write_meta(const char *path, const struct sb_study_meta *m)
 	write_perf(f, m);
 	fputs("}\n", f);
 	return fclose(f);
+}
+
+/* Can `perf stat` run here at all?  (The events themselves may still be n/a.) */
+static bool perf_works(char *why, size_t len)
+{
+	char *argv[] = { "perf", "stat", "-x,", "-e", "task-clock", "-o", "/dev/null", "--",
+			 "true", NULL };
+	struct sb_child ch;
+	bool ok = !sb_child_run(argv, META_CHILD_TIMEOUT_NS, &ch) && !ch.status;
+
+	if (!ok)
+		snprintf(why, len, "perf stat does not run here (%s)",
+			 ch.err && ch.err[0] ? strtok(ch.err, "\n") : "perf not installed?");
+	sb_child_free(&ch);
+	return ok;
+}
+
+static bool c2c_works(char *why, size_t len)
+{
+	char *argv[] = { "perf", "c2c", "record", "-o", "/dev/null", "--", "true", NULL };
+	struct sb_child ch;
+	bool ok;
+
+	if (!sb_pmu_available(why, len))
+		return false;
+	ok = !sb_child_run(argv, META_CHILD_TIMEOUT_NS, &ch) && !ch.status;
+	if (!ok)
+		snprintf(why, len, "perf c2c record failed (%s)",
+			 ch.err && ch.err[0] ? strtok(ch.err, "\n") : "perf not installed?");
+	sb_child_free(&ch);
+	return ok;
+}
+
+static char *command_line(int argc, char **argv)
+{
+	char *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+
+	fprintf(f, "sheafbench");
+	for (int i = 0; i < argc; i++)
+		fprintf(f, " %s", argv[i]);
+	fclose(f);
+	return s;
+}
+
+/*
+ * meta.json (meta-resume.json on --resume); also decides whether perf stat and
+ * perf c2c can run here, and records why not.
+ */
+void sb_study_meta_write(struct sb_study_ctx *c, int argc, char **argv, const char *skipped,
+			 bool resume)
+{
+	char perf_why[512] = "", c2c_why[512] = "not requested (--c2c)", *path, *cmd;
+	struct sb_study_meta m = {
+		.study = &c->st, .exe = c->exe, .skipped = skipped,
+		.nr_variants = c->nr_variants, .start = time(NULL),
+		.perf_stat = c->st.perf_stat, .perf_events = c->perf_events,
+	};
+
+	if (c->st.perf_stat) {
+		char pmu_why[256];
+
+		c->perf_ok = perf_works(perf_why, sizeof(perf_why));
+		if (c->perf_ok && !sb_pmu_available(pmu_why, sizeof(pmu_why)))
+			snprintf(perf_why, sizeof(perf_why), "hardware events (cycles, instructions, "
+				 "cache-*) are n/a: %s; software events are counted", pmu_why);
+		m.perf_why = perf_why[0] ? perf_why : NULL;
+	}
+	if (c->st.c2c)
+		m.c2c = c2c_works(c2c_why, sizeof(c2c_why));
+	else
+		snprintf(c2c_why, sizeof(c2c_why), "not requested (--c2c)");
+	m.c2c_why = c2c_why;
+	c->st.c2c = m.c2c;
+	m.command = cmd = command_line(argc, argv);
+	if (asprintf(&path, "%s/%s", c->dir, resume ? "meta-resume.json" : "meta.json") < 0 ||
+	    write_meta_file(path, &m)) {
+		fprintf(stderr, "sheafbench study: %s/meta.json: %s\n", c->dir, strerror(errno));
+		exit(1);
+	}
+	free(path);
+	free(cmd);
 }

@@ -375,85 +375,6 @@ static void prepare_dir(struct sb_study_ctx *c, bool resume)
 	free(text);
 }
 
-/* Can `perf stat` run here at all?  (The events themselves may still be n/a.) */
-static bool perf_works(char *why, size_t len)
-{
-	char *argv[] = { "perf", "stat", "-x,", "-e", "task-clock", "-o", "/dev/null", "--",
-			 "true", NULL };
-	struct sb_child ch;
-	bool ok = !sb_child_run(argv, PROBE_TIMEOUT_NS, &ch) && !ch.status;
-
-	if (!ok)
-		snprintf(why, len, "perf stat does not run here (%s)",
-			 ch.err && ch.err[0] ? strtok(ch.err, "\n") : "perf not installed?");
-	sb_child_free(&ch);
-	return ok;
-}
-
-static bool c2c_works(char *why, size_t len)
-{
-	char *argv[] = { "perf", "c2c", "record", "-o", "/dev/null", "--", "true", NULL };
-	struct sb_child ch;
-	bool ok;
-
-	if (!sb_pmu_available(why, len))
-		return false;
-	ok = !sb_child_run(argv, PROBE_TIMEOUT_NS, &ch) && !ch.status;
-	if (!ok)
-		snprintf(why, len, "perf c2c record failed (%s)",
-			 ch.err && ch.err[0] ? strtok(ch.err, "\n") : "perf not installed?");
-	sb_child_free(&ch);
-	return ok;
-}
-
-static char *command_line(int argc, char **argv)
-{
-	char *s = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&s, &len);
-
-	fprintf(f, "sheafbench");
-	for (int i = 0; i < argc; i++)
-		fprintf(f, " %s", argv[i]);
-	fclose(f);
-	return s;
-}
-
-static void write_meta(struct sb_study_ctx *c, int argc, char **argv, const char *skipped,
-		       bool resume)
-{
-	char perf_why[512] = "", c2c_why[512] = "not requested (--c2c)", *path, *cmd;
-	struct sb_study_meta m = {
-		.study = &c->st, .exe = c->exe, .skipped = skipped,
-		.nr_variants = c->nr_variants, .start = time(NULL),
-		.perf_stat = c->st.perf_stat, .perf_events = c->perf_events,
-	};
-
-	if (c->st.perf_stat) {
-		char pmu_why[256];
-
-		c->perf_ok = perf_works(perf_why, sizeof(perf_why));
-		if (c->perf_ok && !sb_pmu_available(pmu_why, sizeof(pmu_why)))
-			snprintf(perf_why, sizeof(perf_why), "hardware events (cycles, instructions, "
-				 "cache-*) are n/a: %s; software events are counted", pmu_why);
-		m.perf_why = perf_why[0] ? perf_why : NULL;
-	}
-	if (c->st.c2c)
-		m.c2c = c2c_works(c2c_why, sizeof(c2c_why));
-	else
-		snprintf(c2c_why, sizeof(c2c_why), "not requested (--c2c)");
-	m.c2c_why = c2c_why;
-	c->st.c2c = m.c2c;
-	m.command = cmd = command_line(argc, argv);
-	if (asprintf(&path, "%s/%s", c->dir, resume ? "meta-resume.json" : "meta.json") < 0 ||
-	    sb_study_write_meta(path, &m)) {
-		fprintf(stderr, "sheafbench study: %s/meta.json: %s\n", c->dir, strerror(errno));
-		exit(1);
-	}
-	free(path);
-	free(cmd);
-}
-
 /*
  * The runs exec the front end itself, so its pattern and LD_PRELOAD dispatch
  * applies.  SHEAFBENCH_STUDY_TEST_EXE is a test hook only: tests/study points
@@ -528,7 +449,7 @@ int cmd_study(int argc, char **argv)
 	}
 	c.dir = o.resume ? strdup(o.resume) : o.out ? strdup(o.out) : default_out(&c.st);
 	prepare_dir(&c, o.resume);
-	write_meta(&c, argc, argv, skipped, o.resume);
+	sb_study_meta_write(&c, argc, argv, skipped, o.resume);
 	sb_child_forward_signals();
 	sb_study_execute(&c);
 	if (c.st.c2c)

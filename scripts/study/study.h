@@ -157,22 +157,6 @@ void sb_child_free(struct sb_child *c);
 /* SIGINT/SIGTERM to the study also end the running child's process group. */
 void sb_child_forward_signals(void);
 
-/* meta.c: meta.json of a results directory. */
-struct sb_study_meta {
-	const struct sb_study *study;
-	const char *exe;		/* the sheafbench binary the runs exec */
-	const char *command;		/* the study's command line */
-	const char *skipped;		/* run lines skipped (workload not built), or NULL */
-	int nr_variants;
-	time_t start;
-	bool perf_stat;
-	const char *perf_events;
-	const char *perf_why;		/* why perf_* columns are n/a, or NULL */
-	bool c2c;			/* c2c recordings were made */
-	const char *c2c_why;		/* why not (no PMU, not requested, ...) */
-};
-int sb_study_write_meta(const char *path, const struct sb_study_meta *m);
-
 /* study_exec.c: the runner's state, shared by study.c and study_exec.c. */
 struct sb_study_line {		/* one run line, as probed with `<workload> --help` */
 	bool available;		/* the workload is built into this sheafbench */
@@ -198,6 +182,7 @@ struct sb_study_ctx {
 int sb_study_argv(const struct sb_study_ctx *c, const struct sb_study_variant *v,
 		  const char *perf_out, char **argv);
 void sb_study_execute(struct sb_study_ctx *c);
+/* meta.c: meta.json (meta-resume.json on resume); decides c->perf_ok and st.c2c. */
 void sb_study_meta_write(struct sb_study_ctx *c, int argc, char **argv, const char *skipped,
 			 bool resume);
 void sb_study_record_c2c(struct sb_study_ctx *c);
@@ -239,9 +224,10 @@ const char *sb_csv_cell(const struct sb_csv_doc *doc, int row, int col);
 /* stats.c */
 #define SB_CI_LEVEL		0.95
 #define SB_MIN_REPS_FOR_CI	3	/* fewer runs: no interval */
-/* With 3 runs a side the ratio interval excludes 1 in ~11% of A/A
- * comparisons (tests/study/compare_stats.c); from 4 on, in under 7%. */
-#define SB_MIN_REPS_FOR_VERDICT	4
+/* Percentile-bootstrap ratio intervals are short with few runs: between two
+ * samples of one distribution they exclude 1 in 10% of cases at 3 runs a
+ * side, 7% at 4, 3-5% from 5 on (4000 trials each); compare_stats checks 5. */
+#define SB_MIN_REPS_FOR_VERDICT	5
 #define SB_NR_BOOT		2000	/* bootstrap resamples */
 
 struct sb_ci {
