@@ -42,6 +42,11 @@ awk '/^kind qspin/ { q = 1; next } /^kind / { q = 0 } q && $1 == "4" { print $6 
 "$cli" compare "$fx/runs-churn.csv" --by allocator --baseline glibc |
 	grep -q "sheaf/glibc" || bad "--by allocator: no sheaf/glibc column"
 
+# rows along another parameter: kinds as rows, one block per thread count
+rows=$("$cli" compare "$fx/runs.csv" --rows kind) || bad "--rows kind exited $?"
+grep -q "^threads 4$" <<<"$rows" && grep -Eq "^ +qspin  .* \+ .* \+$" <<<"$rows" ||
+	bad "--rows kind: expected a 'threads 4' block with a qspin row"
+
 csv=$("$cli" compare "$fx" --format csv) || bad "--format csv exited $?"
 grep -q "^metric,workload,kind,threads," <<<"$csv" || bad "csv header: $(head -1 <<<"$csv")"
 grep -E -q "^acq_per_s,lock,qspin,4,.*,sb,ttl,5,.*,faster(,|$)" <<<"$csv" ||

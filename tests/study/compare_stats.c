@@ -73,22 +73,38 @@ static void test_no_verdict_when_alike(void)
 {
 	double a[] = { 10.1, 9.9, 10.0, 10.2, 9.8 };
 	struct sb_ci ci = sb_boot_ratio(a, 5, a, 5, 2000, 7);
-	uint64_t s = 99;
-	int false_pos = 0, trials = 300;
 
 	CHECK(ci.valid && ci.lo <= 1 && ci.hi >= 1);
 	CHECK(sb_verdict_of(&ci, +1) == SB_VERDICT_SAME);
-	/* A/A: two samples of one distribution, 5 runs each */
-	for (int t = 0; t < trials; t++) {
-		double x[5], y[5];
+}
 
-		draw(x, 5, 50, 0.03, &s);
-		draw(y, 5, 50, 0.03, &s);
-		ci = sb_boot_ratio(x, 5, y, 5, 1000, t + 1000);
-		false_pos += sb_verdict_of(&ci, +1) != SB_VERDICT_SAME;
+/* Share of A/A comparisons (n runs a side) whose ratio interval excludes 1. */
+static double aa_false_positive_rate(int n, int trials, uint64_t seed)
+{
+	uint64_t s = seed;
+	int fp = 0;
+
+	for (int t = 0; t < trials; t++) {
+		double x[16], y[16];
+		struct sb_ci ci;
+
+		draw(x, n, 50, 0.03, &s);
+		draw(y, n, 50, 0.03, &s);
+		ci = sb_boot_ratio(x, n, y, n, 1000, seed + t);
+		fp += sb_verdict_of(&ci, +1) != SB_VERDICT_SAME;
 	}
-	fprintf(stderr, "A/A, 5 runs each: verdict in %d of %d trials\n", false_pos, trials);
-	CHECK(false_pos <= trials * 8 / 100);
+	return (double)fp / trials;
+}
+
+/* At SB_MIN_REPS_FOR_VERDICT runs a side, A/A verdicts stay near the nominal 5%. */
+static void test_verdict_threshold(void)
+{
+	int n = SB_MIN_REPS_FOR_VERDICT;
+	double rate = aa_false_positive_rate(n, 1000, 5);
+
+	fprintf(stderr, "A/A verdicts with %d runs a side: %.1f%% of 1000 trials\n", n, 100 * rate);
+	CHECK(n >= 5);
+	CHECK(rate <= 0.065);
 }
 
 static void test_reproducible_and_small_n(void)
@@ -191,6 +207,7 @@ int main(void)
 	test_median_quantile();
 	test_ratio_coverage();
 	test_no_verdict_when_alike();
+	test_verdict_threshold();
 	test_reproducible_and_small_n();
 	test_verdicts();
 	test_csv_good();
