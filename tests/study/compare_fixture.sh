@@ -39,8 +39,10 @@ awk '/^kind qspin/ { q = 1; next } /^kind / { q = 0 } q && $1 == "4" { print $6 
 
 # another baseline and another dimension
 "$cli" compare "$fx" --baseline sb | grep -q "ttl/sb" || bad "--baseline sb: no ttl/sb column"
-"$cli" compare "$fx/runs-churn.csv" --by allocator --baseline glibc |
-	grep -q "sheaf/glibc" || bad "--by allocator: no sheaf/glibc column"
+alloc=$("$cli" compare "$fx/runs-churn.csv" --by allocator --baseline glibc)
+grep -q "sheaf/glibc" <<<"$alloc" || bad "--by allocator: no sheaf/glibc column"
+# 3 runs a side: an interval, but no verdict (under SB_MIN_REPS_FOR_VERDICT)
+grep -Eq "^ +1  .*\] \?  .*\] \?$" <<<"$alloc" || bad "3 runs: expected '?' marks:"$'\n'"$alloc"
 
 # rows along another parameter: kinds as rows, one block per thread count
 rows=$("$cli" compare "$fx/runs.csv" --rows kind) || bad "--rows kind exited $?"
