@@ -52,6 +52,17 @@ static int set_err(char *err, size_t len, const char *fmt, ...)
 	return -1;
 }
 
+/* An option that does not fit this file (sb_cmp_build's -2), not bad data. */
+static int not_applicable(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	return -2;
+}
+
 /* ---- which columns are parameters, which are figures ---- */
 
 static bool has_suffix(const char *s, const char *suffix)
@@ -513,8 +524,9 @@ static int collect_levels(struct sb_cmp *cmp, int bc, const char *baseline,
 
 		for (int i = 0; i < cmp->nr_levels; i++)
 			append(have, sizeof(have), ", ", cmp->levels[i]);
-		return set_err(err, len, "--baseline: '%s' is not a value of column %s in %s (values: %s)",
-			       baseline, cmp->by, doc->path, have) - 1;
+		return not_applicable(err, len,
+				      "--baseline: '%s' is not a value of column %s in %s (values: %s)",
+				      baseline, cmp->by, doc->path, have);
 	}
 	return 0;
 }
@@ -569,8 +581,8 @@ static int choose_row_param(struct sb_cmp *cmp, struct key_cols *k, const char *
 		if (k->varies[i])
 			k->row = i;
 	if (want && k->row < 0)
-		return set_err(err, len, "--rows: '%s' is not a parameter column of %s",
-			       want, doc->path) - 1;
+		return not_applicable(err, len, "--rows: '%s' is not a parameter column of %s",
+				      want, doc->path);
 	cmp->row_param = sb_cmp_strdup(k->row >= 0 ? doc->cols[k->cols[k->row]] : "all");
 	return 0;
 }
@@ -712,16 +724,17 @@ static int resolve_columns(struct sb_cmp *cmp, const struct sb_cmp_opts *o, int 
 	const char *metric = o->metric ? o->metric : sb_runs_throughput_metric(doc);
 
 	if (!metric)
-		return set_err(err, len, "%s: no throughput (*_per_s) column; choose one with --metric",
-			       doc->path) - 1;
+		return not_applicable(err, len,
+				      "%s: no throughput (*_per_s) column; choose one with --metric",
+				      doc->path);
 	*mc = sb_csv_col(doc, metric);
 	if (*mc < 0 || !sb_runs_has_figure(doc, metric))
-		return set_err(err, len, "--metric: '%s' is not a figure column of %s", metric,
-			       doc->path) - 1;
+		return not_applicable(err, len, "--metric: '%s' is not a figure column of %s",
+				      metric, doc->path);
 	*bc = sb_csv_col(doc, cmp->by);
 	if (*bc < 0 || !is_param_col(doc, *bc))
-		return set_err(err, len, "--by: '%s' is not a parameter column of %s", cmp->by,
-			       doc->path) - 1;
+		return not_applicable(err, len, "--by: '%s' is not a parameter column of %s",
+				      cmp->by, doc->path);
 	cmp->metric = sb_cmp_strdup(metric);
 	return 0;
 }

@@ -41,6 +41,10 @@ expect_error open-quote "runs.csv:5: .*(quote|fields)" compare "$tmp/d"
 awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "acq_per_s") c = i }
 		  NR == 7 { $c = "fast" } { print }' "$fx/runs.csv" >"$tmp/d/runs.csv"
 expect_error not-a-number "runs.csv:7: column acq_per_s: 'fast' is not a number" compare "$tmp/d"
+# damaged data stays fatal when another runs file of the directory is fine
+cp "$fx/runs-churn.csv" "$tmp/d/"
+expect_error not-a-number-beside-good "runs.csv:7: column acq_per_s: 'fast'" compare "$tmp/d"
+rm "$tmp/d/runs-churn.csv"
 
 : >"$tmp/d/runs.csv"
 expect_error empty "runs.csv:1: empty file" compare "$tmp/d"
