@@ -229,7 +229,7 @@ static void series_and_panels(const struct sb_cmp *cmp, int from, int to, char *
 /*
  * A big study has hundreds of blocks (kind x cs x ps x pin ...): draw them
  * PANELS_PER_PAGE to a file, name-p1, name-p2, ..., rather than one unreadable
- * image.  Returns the number of pages; page_name() names page i.
+ * image.  A plot that fits on one page keeps its plain name.
  */
 #define PANELS_PER_PAGE	8
 
