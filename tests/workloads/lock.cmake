@@ -21,6 +21,17 @@ foreach(p ${SB_PATTERNS})
   endforeach()
 endforeach()
 
+# Exclusion: the critical section's plain increments are never lost, for every
+# pattern x kind, with nolock callers and one thread more than the CPUs here.
+foreach(p ${SB_PATTERNS})
+  foreach(k ${SB_LOCK_KINDS})
+    sb_lock_test(lock.exclusion.${p}.${k}
+      cs_lost_updates==0 acquisitions>0 -- $<TARGET_FILE:sheafbench-${p}>
+      lock --kind ${k} --threads 3 --cs-lines 2 --nolock-fraction 0.2 --duration 100ms
+      --format csv --no-c2c)
+  endforeach()
+endforeach()
+
 # One thread: never contended, never a failed trylock, at most one bounce (the
 # first acquisition, if the lock's last_cpu starts elsewhere).
 foreach(p ${SB_PATTERNS})
@@ -35,10 +46,10 @@ foreach(p ${SB_PATTERNS})
 endforeach()
 
 # Iteration-bounded runs count exactly: 2 threads x 5000 attempts, no nolock.
-sb_lock_test(lock.iterations acquisitions==10000 nolock_fail_rate==n/a
+sb_lock_test(lock.iterations acquisitions==10000 nolock_fail_rate==n/a cs_lost_updates==0
   -- $<TARGET_FILE:sheafbench-sb>
   lock --kind ticket --threads 2 --iterations 5000 --cs-lines 2 --format csv --no-c2c)
-sb_lock_test(lock.same_line acquisitions==4000 cs_same_line==1
+sb_lock_test(lock.same_line acquisitions==4000 cs_same_line==1 cs_lost_updates==0
   -- $<TARGET_FILE:sheafbench-tro>
   lock --kind qspin --threads 2 --iterations 2000 --cs-lines 3 --cs-same-line --format csv --no-c2c)
 sb_lock_test(lock.all_nolock_single acquisitions==3000 nolock_fail_rate==0
@@ -55,6 +66,14 @@ sb_lock_test(lock.latency_off wait_p50_ns==n/a wait_max_ns==n/a timing_overhead_
 sb_lock_test(lock.latency_on "wait_max_ns>0" "timing_overhead_ns>=0"
   -- $<TARGET_FILE:sheafbench-sb>
   lock --kind ttas --threads 2 --duration 100ms --latency on --format csv --no-c2c)
+sb_lock_test(lock.json_null "--contains=\"workload\": \"lock\"" "--contains=\"wait_p50_ns\": null"
+  "--contains=\"cs_lost_updates\": null"
+  -- $<TARGET_FILE:sheafbench-lock>
+  lock --kind pspin --threads 2 --iterations 1000 --latency off --format json --no-c2c)
+sb_lock_test(lock.table --contains=acq_per_s --contains=ns_per_acq
+  -- $<TARGET_FILE:sheafbench-tro>
+  lock --kind ttas --threads 2 --iterations 1000 --no-c2c)
+sb_lock_test(lock.help --contains=--nolock-fraction -- $<TARGET_FILE:sheafbench-sb> lock --help)
 sb_lock_test(lock.c2c acquisitions>0
   -- $<TARGET_FILE:sheafbench-sb>
   lock --kind mcs --threads 2 --duration 100ms --format csv)

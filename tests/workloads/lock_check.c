@@ -7,6 +7,8 @@
  *       VALUE a number or n/a) must hold for that row.
  *   lock_check --usage -- CMD ARGS...         CMD must exit exactly 2, print
  *       nothing on stdout and exactly one line on stderr.
+ *   lock_check --contains=TEXT... -- CMD ARGS...   CMD must exit 0 and its
+ *       stdout contain every TEXT (for the table and json formats).
  *
  * The column list is this file's own copy of the documented one, so a column
  * dropped or renamed in report.c fails here.  A watchdog kills a hung CMD.
@@ -33,7 +35,8 @@ static const char *const documented_columns[] = {
 	"contended_frac", "trylock_fail_rate", "nolock_fail_rate", "rmw_per_acq",
 	"rmw_per_contended_acq", "test_reads_per_acq", "acq_bounces_per_acq", "con_bounces_per_acq",
 	"timing_overhead_ns", "c2c_median_ns", "handoff_line_transfers",
-	"cycles_per_acq", "instructions_per_acq", "cpu_time_s", "preemptions", NULL,
+	"cycles_per_acq", "instructions_per_acq", "cpu_time_s", "preemptions",
+	"cs_lost_updates", NULL,
 };
 
 struct output {
@@ -208,16 +211,32 @@ static int check_csv(struct output *o, char **expects, int nexpects)
 	return bad;
 }
 
+static int check_contains(const struct output *o, char **texts, int n)
+{
+	int bad = 0;
+
+	if (!WIFEXITED(o->status) || WEXITSTATUS(o->status) != 0)
+		return fail("command failed: %s%s", o->err, "");
+	for (int i = 0; i < n; i++)
+		if (!strstr(o->out, texts[i] + strlen("--contains=")))
+			bad |= fail("output lacks '%s'%s", texts[i] + strlen("--contains="), "");
+	if (!bad)
+		printf("ok: %d texts found\n", n);
+	return bad;
+}
+
 int main(int argc, char **argv)
 {
 	static struct output o;
-	bool usage = false;
+	bool usage = false, contains = false;
 	int i, first_expect;
 
-	for (i = 1; i < argc && strcmp(argv[i], "--"); i++)
+	for (i = 1; i < argc && strcmp(argv[i], "--"); i++) {
 		usage |= !strcmp(argv[i], "--usage");
+		contains |= !strncmp(argv[i], "--contains=", 11);
+	}
 	if (i + 1 >= argc) {
-		fprintf(stderr, "usage: lock_check [--usage | EXPECT...] -- CMD ARGS...\n");
+		fprintf(stderr, "usage: lock_check [--usage | --contains=TEXT... | EXPECT...] -- CMD ARGS...\n");
 		return 2;
 	}
 	first_expect = 1;
@@ -225,5 +244,7 @@ int main(int argc, char **argv)
 		return fail("cannot run %s%s", argv[i + 1], "");
 	if (usage)
 		return check_usage(&o);
+	if (contains)
+		return check_contains(&o, argv + first_expect, i - first_expect);
 	return check_csv(&o, argv + first_expect, i - first_expect);
 }

@@ -103,6 +103,7 @@ struct lock_result {
 	int nr_threads;
 	uint64_t wall_ns;		/* first thread start to last thread end */
 	double cpu_time_s;
+	int64_t cs_lost_updates;	/* critical-section increments lost: must be 0 */
 	double timing_overhead_ns;	/* one sampled timing: an rdtsc pair */
 	double c2c_median_ns;		/* NaN if not measured */
 	const char *const *perf_events;

@@ -153,6 +153,10 @@ void lock_report(const struct lock_args *a, const struct lock_result *res)
 	sb_report_hist(r, "wait", wait);
 	report_fairness(r, res);
 	report_counts(r, &sum, rmw_contended);
+	if (a->cs_lines)
+		sb_report_f64(r, "cs_lost_updates", (double)res->cs_lost_updates);
+	else
+		sb_report_na(r, "cs_lost_updates");
 	report_calibrations(r, res, ns_per_acq);
 	report_perf(r, res, acq);
 	sb_report_f64(r, "cpu_time_s", res->cpu_time_s);

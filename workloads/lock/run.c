@@ -151,6 +151,7 @@ static void run_describe(struct lock_run *run, const struct lock_args *a,
 	run->ns_per_tick = sb_tsc_ns_per_tick();
 	if (a->cs_same_line) {
 		run->cs_data = (volatile uint64_t *)(area + LOCK_SAME_LINE_OFFSET);
+		*run->cs_data = 0;
 		run->cs_stride = 0;
 	} else {
 		run->cs_data = a->cs_lines ? cs_lines_alloc(run, a->cs_lines) : NULL;
@@ -268,6 +269,25 @@ static int run_threads(const struct lock_args *a, struct lock_run *run, struct l
 	return err ? -1 : 0;
 }
 
+/*
+ * The critical section's plain increments double as an exclusion check: with
+ * the lock held by one thread at a time none is lost, so the words hold
+ * exactly cs_lines increments per acquisition.
+ */
+static void count_lost_updates(const struct lock_run *run, struct lock_result *res)
+{
+	uint64_t acquisitions = 0, seen = 0;
+
+	for (int i = 0; i < res->nr_threads; i++)
+		acquisitions += res->threads[i].st.acquisitions;
+	if (run->cs_stride == 0)
+		seen = run->cs_data[0];
+	else
+		for (int k = 0; k < run->cs_lines; k++)
+			seen += run->cs_data[k * run->cs_stride];
+	res->cs_lost_updates = (int64_t)(acquisitions * run->cs_lines - seen);
+}
+
 int lock_run(const struct lock_args *a, const struct sb_topology *topo, struct lock_result *res)
 {
 	struct lock_run *run = &lock_run_desc;
@@ -292,6 +312,8 @@ int lock_run(const struct lock_args *a, const struct sb_topology *topo, struct l
 	ret = run_threads(a, run, res);
 	res->cpu_time_s = cpu_seconds() - cpu0;
 	wall_time(res);
+	if (run->cs_lines)
+		count_lost_updates(run, res);
 	return ret;
 }
 
