@@ -326,8 +326,8 @@ static const char results_readme[] =
 	"runs.csv: one row per finished run: study,variant,rep, then the workload's own csv\n"
 	"columns (workload,pattern,parameters...,figures), then perf_<event> with --perf-stat\n"
 	"(whole-run totals of `perf stat`, setup included; n/a where perf could not count).\n"
-	"Rows whose header differs from runs.csv's go to runs-<workload>.csv (then\n"
-	"runs-<workload>-2.csv, ...): one file per distinct header, each with its header row.\n"
+	"Rows whose header differs from runs.csv's go to runs-<command>.csv (lock, slab, page;\n"
+	"then runs-<command>-2.csv, ...): one file per distinct header, each with its header.\n"
 	"A row is written only after its run exited 0; failed runs are in errors.log.\n"
 	"meta.json: machine, build, seed and PMU availability; study.study: the effective\n"
 	"study (sheafbench study --resume DIR re-reads it); perf/: raw perf output.\n";

@@ -29,7 +29,7 @@ int cmd_plot(int argc, char **argv);
  *   runs.csv            one row per finished run: study,variant,rep, then the
  *                       worker's csv columns (workload,pattern,params...,figures),
  *                       then perf_<event> columns when --perf-stat was given.
- *   runs-<wl>[-N].csv   rows whose header differs from runs.csv's header go to a
+ *   runs-<command>[-N].csv  rows whose header differs from runs.csv's go to a
  *                       file of their own, one file per distinct header.
  *   meta.json           machine, build, seed, PMU availability, study copy.
  *   study.study         the effective study file (resume re-reads it).

@@ -162,7 +162,8 @@ static const char *store_rows(struct sb_study_ctx *c, const struct sb_study_slot
 		}
 		if (c->st.perf_stat)
 			add_perf_columns(c, perf_out, &header, &row);
-		ret = sb_results_append(&c->res, strtok(strdupa(line), ","), header, row);
+		ret = sb_results_append(&c->res, c->st.runs[c->variants[slot->variant].run].workload,
+					header, row);
 		free(header);
 		free(row);
 		if (ret) {

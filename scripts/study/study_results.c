@@ -3,7 +3,8 @@
  *
  * Scheme (also written to the directory's README): every distinct csv header
  * gets a file of its own.  The first header seen owns runs.csv; a row whose
- * header differs goes to runs-<workload>.csv, then runs-<workload>-2.csv, ...
+ * header differs goes to runs-<command>.csv (the run line's workload: lock,
+ * slab, page), then runs-<command>-2.csv, ...
  * A row is appended with one write() on an O_APPEND descriptor after its run
  * has finished, so a killed study leaves whole rows only, except perhaps a
  * partial last line if the machine itself went down: resume drops it.

@@ -60,9 +60,9 @@ order=$(tail -n +2 "$tmp/r/runs.csv" | cut -d, -f2,3 | tr '\n' ' ')
 grep -q 'kind=fail' "$tmp/r/runs.csv" && fail "a failed run was written as data"
 [ "$(grep -c 'exit status 3' "$tmp/r/errors.log")" -eq 2 ] || fail "errors.log: $(cat "$tmp/r/errors.log")"
 grep -q 'fake failure of kind=fail' "$tmp/r/errors.log" || fail "errors.log lacks the run's stderr"
-head -1 "$tmp/r/runs-churn.csv" | grep -qx 'study,variant,rep,workload,pattern,threads,ops_per_s,nolock_failures' ||
-	fail "different header not in runs-churn.csv"
-[ "$(wc -l <"$tmp/r/runs-churn.csv")" -eq 3 ] || fail "runs-churn.csv rows"
+head -1 "$tmp/r/runs-slab.csv" | grep -qx 'study,variant,rep,workload,pattern,threads,ops_per_s,nolock_failures' ||
+	fail "different header not in runs-slab.csv"
+[ "$(wc -l <"$tmp/r/runs-slab.csv")" -eq 3 ] || fail "runs-slab.csv rows"
 grep -q '"seed": 0' "$tmp/r/meta.json" || fail "meta.json lacks the seed"
 grep -q '"pmu_available": ' "$tmp/r/meta.json" || fail "meta.json lacks PMU availability"
 grep -q '"skipped_workloads": "nosuch (line 5)"' "$tmp/r/meta.json" || fail "meta.json lacks the skipped workload"
