@@ -134,6 +134,35 @@ static int config_check(const struct sheafalloc_config *cfg)
 	return 0;
 }
 
+/* The rseq fast path of this_cpu(): this machine's topology and a registered rseq area. */
+static void cpu_map_setup(void)
+{
+	int max_os = -1;
+
+	sa.cpu_of_os = NULL;
+	sa.nr_os = 0;
+#if SB_HAVE_RSEQ
+	if (sb_topology_is_synthetic(sa.topo) || __rseq_size < 8)
+		return;
+	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
+		if (sb_topology_os_cpu(sa.topo, cpu) > max_os)
+			max_os = sb_topology_os_cpu(sa.topo, cpu);
+	if (max_os < 0 || !(sa.cpu_of_os = malloc(sizeof(int) * (size_t)(max_os + 1))))
+		return;
+	for (int os = 0; os <= max_os; os++)
+		sa.cpu_of_os[os] = -1;
+	for (int cpu = 0; cpu < sa.nr_cpus; cpu++) {
+		int os = sb_topology_os_cpu(sa.topo, cpu);
+
+		if (os >= 0)
+			sa.cpu_of_os[os] = cpu;
+	}
+	sa.nr_os = (unsigned int)max_os + 1;
+#else
+	(void)max_os;
+#endif
+}
+
 static int topology_setup(const struct sheafalloc_config *cfg)
 {
 	char err[256];
@@ -150,11 +179,15 @@ static int topology_setup(const struct sheafalloc_config *cfg)
 	}
 	sa.nr_cpus = sb_topology_nr_cpus(sa.topo);
 	sa.nr_nodes = sb_topology_nr_nodes(sa.topo);
+	cpu_map_setup();
 	return 0;
 }
 
 static void topology_teardown(void)
 {
+	free(sa.cpu_of_os);
+	sa.cpu_of_os = NULL;
+	sa.nr_os = 0;
 	if (sa.owned_topo)
 		sb_topology_free(sa.owned_topo);
 	sa.owned_topo = NULL;

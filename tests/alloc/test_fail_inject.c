@@ -130,7 +130,6 @@ int main(void)
 	cfg.page.arena_bytes = 4u << 20;
 	cfg.page.node_limit_bytes = 64u << 20;
 	topo = test_init(NULL, &cfg);
-	sb_set_virtual_cpu(0);
 	test_injection();
 	test_limit();
 	test_exit(topo);

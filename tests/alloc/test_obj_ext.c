@@ -78,7 +78,6 @@ int main(void)
 	alarm(30);
 	sheafalloc_config_init(&cfg);
 	topo = test_init(NULL, &cfg);
-	sb_set_virtual_cpu(0);
 	test_tags();
 	test_recursion();
 	test_exit(topo);

@@ -244,7 +244,7 @@ int main(void)
 	sheafalloc_config_init(&cfg);
 	cfg.barn_max_full = 2;
 	cfg.barn_max_empty = 2;
-	topo = test_init(NULL, &cfg);
+	topo = test_init("pack:1 numa:1 core:2 pu:1", &cfg);	/* virtual CPUs need a synthetic one */
 	sb_set_virtual_cpu(0);
 	s = kmem_cache_create_args("sm", 64, &args, 0);
 	CHECK(s);
