@@ -65,6 +65,8 @@ slab_test(slab_allocator_not_preloaded missing $<TARGET_FILE:sheafbench-sb> slab
 
 # Comparison allocators through the front end, which sets LD_PRELOAD.
 # Only those whose Debian library is installed; the others are reported.
+# A sanitizer runtime must be the first library loaded and owns malloc, so
+# preloading another malloc cannot work there: glibc only in those builds.
 set(SLAB_MALLOC_LIBS
   "glibc|"
   "jemalloc|libjemalloc.so.2"
@@ -86,6 +88,11 @@ foreach(entry ${SLAB_MALLOC_LIBS})
   endif()
   if(NOT found)
     message(STATUS "slab tests: ${alloc} not installed (${lib}); its comparison tests are skipped")
+    continue()
+  endif()
+  if(SB_SANITIZE AND NOT alloc STREQUAL "glibc")
+    message(STATUS "slab tests: ${alloc} skipped in the ${SB_SANITIZE} build (LD_PRELOAD of a malloc "
+                   "conflicts with the sanitizer runtime)")
     continue()
   endif()
   foreach(w churn remote)

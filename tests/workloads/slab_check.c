@@ -212,20 +212,23 @@ static int check_nolock_sum(const struct output *o, const struct csv *c)
 static int check_report(const struct output *o, const char *mode)
 {
 	struct csv c;
-	char *copy = strdup(o->out);
+	char *copy;
 	int rc;
 
 	if (!WIFEXITED(o->status) || WEXITSTATUS(o->status))
 		return fail(o, "%s: command did not exit 0", mode);
+	copy = strdup(o->out);
 	if (!parse_csv(copy, &c))
-		return fail(o, "%s: not a csv header plus exactly one row", mode);
-	if (!strcmp(mode, "page"))
-		return check_columns(o, &c, page_columns);
-	rc = check_columns(o, &c, slab_columns);
-	if (!rc)
+		rc = fail(o, "%s: not a csv header plus exactly one row", mode);
+	else if (!strcmp(mode, "page"))
+		rc = check_columns(o, &c, page_columns);
+	else
+		rc = check_columns(o, &c, slab_columns);
+	if (!rc && strcmp(mode, "page"))
 		rc = check_sheaf_columns(o, &c);
 	if (!rc && !strcmp(mode, "nmi"))
 		rc = check_nolock_sum(o, &c);
+	free(copy);
 	return rc;
 }
 
@@ -255,6 +258,7 @@ int main(int argc, char **argv)
 {
 	struct output o;
 	const char *mode;
+	int rc;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
 		fprintf(stderr, "usage: slab_check slab|nmi|page|slabinfo|usage|missing -- CMD...\n");
@@ -263,11 +267,13 @@ int main(int argc, char **argv)
 	mode = argv[1];
 	run(argv + 3, &o);
 	if (!strcmp(mode, "usage") || !strcmp(mode, "missing"))
-		return check_usage(&o, !strcmp(mode, "missing"));
-	if (!strcmp(mode, "slabinfo")) {
-		if (!WIFEXITED(o.status) || WEXITSTATUS(o.status) || !*o.out)
-			return fail(&o, "%s", "slabinfo: expected exit 0 and a dump");
-		return 0;
-	}
-	return check_report(&o, mode);
+		rc = check_usage(&o, !strcmp(mode, "missing"));
+	else if (!strcmp(mode, "slabinfo"))
+		rc = (!WIFEXITED(o.status) || WEXITSTATUS(o.status) || !*o.out) ?
+		     fail(&o, "%s", "slabinfo: expected exit 0 and a dump") : 0;
+	else
+		rc = check_report(&o, mode);
+	free(o.out);
+	free(o.err);
+	return rc;
 }

@@ -340,6 +340,7 @@ int cmd_slab(int argc, char **argv)
 	slab_counters_begin(&r);
 	run_threads(&r);
 	rc = report_run(&r);
+	free(r.counters);
 	free(r.wl_cpus);
 	free(r.th);
 	if (slab_sheaf_exit(&o) && !rc) {
