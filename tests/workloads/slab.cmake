@@ -30,7 +30,7 @@ foreach(p ${SB_PATTERNS})
 endforeach()
 
 # Cross-node frees on a synthetic two-node topology.
-slab_test(slab_remote_two_nodes slab $<TARGET_FILE:sheafbench-sb> slab remote ${SLAB_QUICK} --threads 4)
+slab_test(slab_remote_two_nodes cross-node $<TARGET_FILE:sheafbench-sb> slab remote ${SLAB_QUICK} --threads 4)
 set_tests_properties(slab_remote_two_nodes PROPERTIES
   ENVIRONMENT "SHEAFBENCH_TOPOLOGY=pack:2 numa:1 core:2 pu:1")
 

@@ -7,6 +7,7 @@
  * MODE  slab       exit 0; csv with every documented slab column, one row,
  *                  ops > 0; sheaf counter columns numeric for the sheaf
  *                  allocator and n/a for the others
+ *       cross-node as slab, plus remote_frees_per_kop > 0 (frees crossed nodes)
  *       nmi        as slab, plus the kmalloc_nolock outcomes add up:
  *                  attempts == first_ok + retry_ok + null, and attempts > 0
  *       page       exit 0; csv with every documented page column, ops > 0
@@ -228,6 +229,8 @@ static int check_report(const struct output *o, const char *mode)
 		rc = check_sheaf_columns(o, &c);
 	if (!rc && !strcmp(mode, "nmi"))
 		rc = check_nolock_sum(o, &c);
+	if (!rc && !strcmp(mode, "cross-node") && !(strtod(cell(&c, "remote_frees_per_kop"), NULL) > 0))
+		rc = fail(o, "%s", "no free crossed nodes on a two-node topology");
 	free(copy);
 	return rc;
 }
@@ -261,7 +264,7 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: slab_check slab|nmi|page|slabinfo|usage|missing -- CMD...\n");
+		fprintf(stderr, "usage: slab_check slab|cross-node|nmi|page|slabinfo|usage|missing -- CMD...\n");
 		return 2;
 	}
 	mode = argv[1];
