@@ -42,6 +42,25 @@ char *sb_cmp_strdup(const char *s)
 	return d;
 }
 
+/* "lock", or "churn+nmi" when a runs file holds several workloads */
+static char *workloads_of(const struct sb_csv_doc *doc)
+{
+	int wc = sb_csv_col(doc, "workload"), *idx;
+	char buf[256] = "";
+
+	if (!doc->nr_rows)
+		return sb_cmp_strdup("none");
+	idx = sb_runs_rows_by(doc, wc);
+	for (int i = 0; i < doc->nr_rows; i++) {
+		const char *w = sb_csv_cell(doc, idx[i], wc);
+
+		if (!i || strcmp(w, sb_csv_cell(doc, idx[i - 1], wc)))
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "%s%s", i ? "+" : "", w);
+	}
+	free(idx);
+	return sb_cmp_strdup(buf);
+}
+
 static int set_err(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
@@ -757,8 +776,7 @@ int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 	}
 	if (!rc) {
 		describe_fixed(cmp, &k);
-		cmp->workload = sb_cmp_strdup(doc->nr_rows ?
-			sb_csv_cell(doc, 0, sb_csv_col(doc, "workload")) : "none");
+		cmp->workload = workloads_of(doc);
 		rc = fill_cells(cmp, &k, bc, mc, err, len);
 	}
 	for (int b = 0; !rc && b < cmp->nr_blocks; b++) {

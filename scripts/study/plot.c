@@ -46,6 +46,12 @@ struct plot_spec {
 	bool siformat;		/* y tics as 12M, 500k */
 };
 
+/* The blocks of a comparison drawn into one file, one panel each. */
+struct page {
+	const int *blocks;	/* indices into sb_cmp.blocks */
+	int nr;
+};
+
 static bool has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -195,15 +201,17 @@ static FILE *dat_open(struct plot_ctx *pc, const char *name)
 
 /* Rows of each block, one gnuplot index per block. */
 static int write_rows_dat(struct plot_ctx *pc, const char *name, const struct sb_cmp *cmp,
-			  int from, int to)
+			  const struct page *pg)
 {
 	FILE *f = dat_open(pc, name);
 
 	if (!f)
 		return -1;
 	dat_header(f, cmp, cmp->row_param);
-	for (int b = from; b < to; b++) {
-		fprintf(f, "%s# %s\n", b > from ? "\n\n" : "", cmp->blocks[b].tag);
+	for (int i = 0; i < pg->nr; i++) {
+		int b = pg->blocks[i];
+
+		fprintf(f, "%s# %s\n", i ? "\n\n" : "", cmp->blocks[b].tag);
 		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
 			fprintf(f, "%s", cmp->blocks[b].rows[r].label);
 			for (int l = 0; l < cmp->nr_levels; l++)
@@ -214,16 +222,16 @@ static int write_rows_dat(struct plot_ctx *pc, const char *name, const struct sb
 	return fclose(f);
 }
 
-static void series_and_panels(const struct sb_cmp *cmp, int from, int to, char *series,
+static void series_and_panels(const struct sb_cmp *cmp, const struct page *pg, char *series,
 			      char *panels, size_t len)
 {
 	series[0] = panels[0] = '\0';
 	for (int l = 0; l < cmp->nr_levels; l++)
 		snprintf(series + strlen(series), len - strlen(series), "%s%s", l ? " " : "",
 			 cmp->levels[l]);
-	for (int b = from; b < to; b++)
-		snprintf(panels + strlen(panels), len - strlen(panels), "%s%s", b > from ? " " : "",
-			 cmp->blocks[b].tag);
+	for (int i = 0; i < pg->nr; i++)
+		snprintf(panels + strlen(panels), len - strlen(panels), "%s%s", i ? " " : "",
+			 cmp->blocks[pg->blocks[i]].tag);
 }
 
 /*
@@ -233,9 +241,43 @@ static void series_and_panels(const struct sb_cmp *cmp, int from, int to, char *
  */
 #define PANELS_PER_PAGE	8
 
-static int nr_pages(int nr_blocks)
+static bool block_has_values(const struct sb_cmp *cmp, int b)
 {
-	return (nr_blocks + PANELS_PER_PAGE - 1) / PANELS_PER_PAGE;
+	for (int r = 0; r < cmp->blocks[b].nr_rows; r++)
+		for (int l = 0; l < cmp->nr_levels; l++)
+			if (cmp->blocks[b].rows[r].cells[l].n)
+				return true;
+	return false;
+}
+
+/*
+ * Split the blocks that have data into pages; a block with none (a nolock
+ * figure of a run without nolock callers) would only be an empty panel.
+ * Returns the number of pages, *pages malloc'ed.
+ */
+static int paginate(const struct sb_cmp *cmp, struct page **pages)
+{
+	int n = 0, nr = 0;
+	int *all = sb_cmp_calloc(cmp->nr_blocks, sizeof(int));
+
+	for (int b = 0; b < cmp->nr_blocks; b++)
+		if (block_has_values(cmp, b))
+			all[n++] = b;
+	*pages = sb_cmp_calloc(n / PANELS_PER_PAGE + 1, sizeof(**pages));
+	for (int i = 0; i < n; i += PANELS_PER_PAGE) {
+		(*pages)[nr].blocks = all + i;
+		(*pages)[nr++].nr = n - i < PANELS_PER_PAGE ? n - i : PANELS_PER_PAGE;
+	}
+	if (!nr)
+		free(all);
+	return nr;
+}
+
+static void pages_free(struct page *pages, int nr)
+{
+	if (nr)
+		free((int *)pages[0].blocks);
+	free(pages);
 }
 
 static void page_name(char *out, size_t len, const char *name, int page, int pages)
@@ -246,29 +288,22 @@ static void page_name(char *out, size_t len, const char *name, int page, int pag
 		snprintf(out, len, "%s", name);
 }
 
-static int page_end(int page, int nr_blocks)
-{
-	int end = (page + 1) * PANELS_PER_PAGE;
-
-	return end < nr_blocks ? end : nr_blocks;
-}
-
 /* Data and drawing of every page of a rows plot. */
 static void draw_row_pages(struct plot_ctx *pc, struct plot_spec *sp, const struct sb_cmp *cmp)
 {
 	char name[300], series[2048], panels[2048];
 	const char *stem = sp->name;
-	int pages = nr_pages(cmp->nr_blocks);
+	struct page *pages;
+	int nr = paginate(cmp, &pages);
 
-	for (int pg = 0; pg < pages; pg++) {
-		int from = pg * PANELS_PER_PAGE, to = page_end(pg, cmp->nr_blocks);
-
-		page_name(name, sizeof(name), stem, pg, pages);
+	for (int pg = 0; pg < nr; pg++) {
+		page_name(name, sizeof(name), stem, pg, nr);
 		sp->name = name;
-		series_and_panels(cmp, from, to, series, panels, sizeof(series));
-		if (write_rows_dat(pc, name, cmp, from, to) == 0)
-			draw(pc, sp, series, panels, to - from);
+		series_and_panels(cmp, &pages[pg], series, panels, sizeof(series));
+		if (write_rows_dat(pc, name, cmp, &pages[pg]) == 0)
+			draw(pc, sp, series, panels, pages[pg].nr);
 	}
+	pages_free(pages, nr);
 	sp->name = stem;
 }
 
@@ -359,7 +394,7 @@ static const char *const pct_names[NR_PCTS] = { "p50", "p90", "p99", "p999" };
 
 /* One index per block: the percentiles at the block's last row (most threads). */
 static int write_pct_dat(struct plot_ctx *pc, const char *name, struct sb_cmp *cmps,
-			 int from, int to, char *panels, size_t len)
+			 const struct page *pg, char *panels, size_t len)
 {
 	FILE *f = dat_open(pc, name);
 
@@ -367,13 +402,14 @@ static int write_pct_dat(struct plot_ctx *pc, const char *name, struct sb_cmp *c
 		return -1;
 	dat_header(f, &cmps[0], "percentile");
 	panels[0] = '\0';
-	for (int b = from; b < to; b++) {
+	for (int i = 0; i < pg->nr; i++) {
+		int b = pg->blocks[i];
 		const struct sb_cmp_block *blk = &cmps[0].blocks[b];
 		const char *label = blk->rows[blk->nr_rows - 1].label;
 
 		snprintf(panels + strlen(panels), len - strlen(panels), "%s%s,%s=%s",
-			 b > from ? " " : "", blk->tag, cmps[0].row_param, label);
-		fprintf(f, "%s# %s\n", b > from ? "\n\n" : "", blk->tag);
+			 i ? " " : "", blk->tag, cmps[0].row_param, label);
+		fprintf(f, "%s# %s\n", i ? "\n\n" : "", blk->tag);
 		for (int q = 0; q < NR_PCTS; q++) {
 			const struct sb_cmp_block *qb = &cmps[q].blocks[b];
 
@@ -386,11 +422,29 @@ static int write_pct_dat(struct plot_ctx *pc, const char *name, struct sb_cmp *c
 	return fclose(f);
 }
 
+static void draw_pct_pages(struct plot_ctx *pc, struct plot_spec *sp, struct sb_cmp *cmps)
+{
+	char name[300], series[2048], panels[2048];
+	const char *stem = sp->name;
+	struct page *pages;
+	int nr = paginate(&cmps[0], &pages);
+
+	for (int pg = 0; pg < nr; pg++) {
+		page_name(name, sizeof(name), stem, pg, nr);
+		sp->name = name;
+		series_and_panels(&cmps[0], &pages[pg], series, panels, sizeof(series));
+		if (write_pct_dat(pc, name, cmps, &pages[pg], panels, sizeof(panels)) == 0)
+			draw(pc, sp, series, panels, pages[pg].nr);
+	}
+	pages_free(pages, nr);
+	sp->name = stem;
+}
+
 static void plot_percentiles(struct plot_ctx *pc, const struct sb_csv_doc *doc,
 			     const char *prefix)
 {
 	struct plot_spec sp = { .tmpl = "latency.gp", .logy = true };
-	char name[256], page[300], metric[96], series[2048], panels[2048];
+	char name[256], metric[96];
 	struct sb_cmp cmps[NR_PCTS];
 	int q;
 
@@ -407,15 +461,7 @@ static void plot_percentiles(struct plot_ctx *pc, const struct sb_csv_doc *doc,
 			 cmps[0].workload, prefix, cmps[0].row_param);
 		snprintf(sp.ylabel, sizeof(sp.ylabel), "%s latency (ns), median, 95%% CI", prefix);
 		snprintf(sp.xlabel, sizeof(sp.xlabel), "percentile of the %s time", prefix);
-		for (int pg = 0, pages = nr_pages(cmps[0].nr_blocks); pg < pages; pg++) {
-			int from = pg * PANELS_PER_PAGE, to = page_end(pg, cmps[0].nr_blocks);
-
-			page_name(page, sizeof(page), name, pg, pages);
-			sp.name = page;
-			series_and_panels(&cmps[0], from, to, series, panels, sizeof(series));
-			if (write_pct_dat(pc, page, cmps, from, to, panels, sizeof(panels)) == 0)
-				draw(pc, &sp, series, panels, to - from);
-		}
+		draw_pct_pages(pc, &sp, cmps);
 	}
 	while (q-- > 0)
 		sb_cmp_free(&cmps[q]);
