@@ -3,7 +3,7 @@
 # npanels.  Lays the panels out two per row and sizes the image to fit.
 cols = (npanels > 1) ? 2 : 1
 rows = int((npanels + cols - 1) / cols)
-width = 560 * cols
+width = (cols > 1) ? 1120 : 800    # one panel: room for the subtitle
 height = 380 * rows + 40
 if (term eq "svg") {
 	set terminal svg size width,height dynamic noenhanced font "sans,11"
