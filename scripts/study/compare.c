@@ -841,6 +841,15 @@ static void report_ci(struct sb_report *rep, const char *prefix, const struct sb
 	sb_report_f64(rep, col, ci->valid ? ci->hi : NAN);
 }
 
+static const char *verdict_text(const struct sb_cmp *cmp, const struct sb_cmp_cell *c, int l)
+{
+	if (l == cmp->base)
+		return "baseline";
+	if (c->verdict == SB_VERDICT_UNKNOWN && isnan(c->ratio.est))
+		return "ratio undefined";
+	return sb_verdict_word(c->verdict, cmp->metric);
+}
+
 static void report_cmp(const struct sb_cmp *cmp, struct sb_report *rep)
 {
 	for (int b = 0; b < cmp->nr_blocks; b++)
@@ -859,8 +868,7 @@ static void report_cmp(const struct sb_cmp *cmp, struct sb_report *rep)
 				sb_report_u64(rep, "n", c->n);
 				report_ci(rep, "median", &c->med);
 				report_ci(rep, "ratio", &c->ratio);
-				sb_report_str(rep, "verdict", l == cmp->base ? "baseline" :
-					      sb_verdict_word(c->verdict, cmp->metric));
+				sb_report_str(rep, "verdict", verdict_text(cmp, c, l));
 			}
 		}
 }

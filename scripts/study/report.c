@@ -411,6 +411,81 @@ static void blocks_section(const struct sb_rundir *res, FILE *out)
 	}
 }
 
+/* ---- the seed's question: is sb (or tro) better than ttl? ---- */
+
+struct tally {
+	int verdicts[4];	/* indexed by enum sb_verdict */
+	double lo, hi;		/* range of the ratios' point estimates */
+};
+
+static void tally_level(const struct sb_cmp *cmp, int l, struct tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->lo = INFINITY;
+	t->hi = -INFINITY;
+	for (int b = 0; b < cmp->nr_blocks; b++)
+		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
+			const struct sb_cmp_cell *c = &cmp->blocks[b].rows[r].cells[l];
+
+			t->verdicts[c->verdict]++;
+			if (isfinite(c->ratio.est)) {
+				t->lo = fmin(t->lo, c->ratio.est);
+				t->hi = fmax(t->hi, c->ratio.est);
+			}
+		}
+}
+
+static void tally_line(const struct sb_cmp *cmp, int l, FILE *out)
+{
+	const char *m = cmp->metric;
+	struct tally t;
+
+	tally_level(cmp, l, &t);
+	fprintf(out, "- %s, %s, %s/%s: %s in %d, %s in %d, no difference shown in %d,"
+		" undecided in %d configurations", cmp->workload, m, cmp->levels[l],
+		cmp->levels[cmp->base],
+		sb_verdict_word(SB_VERDICT_BETTER, m), t.verdicts[SB_VERDICT_BETTER],
+		sb_verdict_word(SB_VERDICT_WORSE, m), t.verdicts[SB_VERDICT_WORSE],
+		t.verdicts[SB_VERDICT_SAME], t.verdicts[SB_VERDICT_UNKNOWN]);
+	if (t.lo <= t.hi)
+		fprintf(out, "; ratios %.2f to %.2f", t.lo, t.hi);
+	fprintf(out, "\n");
+}
+
+static void summary_of_doc(const struct sb_csv_doc *doc, const char *metric, FILE *out)
+{
+	struct sb_cmp_opts o = { .metric = metric, .baseline = "ttl" };
+	struct sb_cmp cmp;
+	char err[1024];
+
+	if (!metric || !sb_runs_has_figure(doc, metric) ||
+	    sb_cmp_build(doc, &o, &cmp, err, sizeof(err)) < 0)
+		return;
+	for (int l = 0; l < cmp.nr_levels; l++)
+		if (l != cmp.base && (!strcmp(cmp.levels[l], "sb") || !strcmp(cmp.levels[l], "tro")))
+			tally_line(&cmp, l, out);
+	sb_cmp_free(&cmp);
+}
+
+/* Verdict counts over all configurations, per workload: the answer at a glance. */
+static void summary_section(const struct sb_rundir *res, FILE *out)
+{
+	static const char *const metrics[] = { "rmw_per_acq", "acq_bounces_per_acq", NULL };
+
+	fprintf(out, "## ttl against sb and tro, in short\n\n"
+		"Does trylock-then-lock (ttl) cost more than separate branches (sb) or a"
+		" read-only wait (tro)?  Verdicts over every configuration below"
+		" (undecided: under %d runs, or a zero ttl median):\n\n", SB_MIN_REPS_FOR_VERDICT);
+	for (int i = 0; i < res->nr_docs; i++) {
+		const struct sb_csv_doc *doc = res->docs[i];
+
+		summary_of_doc(doc, sb_runs_throughput_metric(doc), out);
+		for (int m = 0; metrics[m]; m++)
+			summary_of_doc(doc, metrics[m], out);
+	}
+	fprintf(out, "\n");
+}
+
 static int is_png(const struct dirent *d)
 {
 	return has_suffix(d->d_name, ".png");
@@ -492,6 +567,7 @@ static void write_body(const struct sb_rundir *res, FILE *out)
 		" a ratio gets a verdict only when its interval excludes 1 and both sides"
 		" have at least %d runs.\n\n", SB_MIN_REPS_FOR_VERDICT);
 	machine_section(res, out);
+	summary_section(res, out);
 	blocks_section(res, out);
 	plots_section(res, out);
 	runs_section(res, out);

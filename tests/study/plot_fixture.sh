@@ -37,6 +37,9 @@ r="$tmp/r/report.md"
 grep -q '^## Machine' "$r" || bad "report: no machine section"
 grep -q 'cpu_model: `Intel Xeon Processor (Cascadelake)`' "$r" || bad "report: no cpu model"
 grep -q '^### lock: acq_per_s by pattern' "$r" || bad "report: no throughput block"
+# the fixture's built-in effect: sb faster than ttl on qspin at 2 and 4 threads only
+grep -q '^- lock, acq_per_s, sb/ttl: faster in 2, slower in 0, no difference shown in 4,' "$r" ||
+	bad "report: summary of sb/ttl verdicts"
 grep -q '^### lock: rmw_per_acq by pattern' "$r" || bad "report: no rmw block"
 grep -q '^### lock: acq_bounces_per_acq by pattern' "$r" || bad "report: no bounces block"
 grep -q '^!\[lock-acq_per_s\](plots/lock-acq_per_s.png)' "$r" || bad "report: no image"
