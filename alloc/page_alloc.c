@@ -81,6 +81,8 @@ struct page_pcpu {
 	struct sb_lockstat pcp_lock;
 } __attribute__((aligned(CACHELINE)));
 
+_Static_assert(sizeof(struct page) == 64, "struct page is one cache line");
+
 static struct page_alloc {
 	const struct sb_topology *topo;
 	int nr_nodes;
@@ -288,12 +290,16 @@ static void deferred_push(struct zone *z, struct page *page, unsigned int order,
 
 	page->order = order;
 	set_page_flags(page, PG_deferred);
-	/* Lock-free push; only the lock holder pops, and it takes the whole list. */
+	/* Counted before it is visible, so the drainer's subtraction never underflows. */
+	__atomic_fetch_add(&z->pages_deferred, 1UL << order, __ATOMIC_RELAXED);
+	/*
+	 * Lock-free push.  No ABA: nobody pops single entries; the lock holder
+	 * takes the whole list with one exchange.
+	 */
 	do {
 		page->next = first;
 	} while (!__atomic_compare_exchange_n(&z->deferred, &first, page, true,
 					      __ATOMIC_RELEASE, __ATOMIC_RELAXED));
-	__atomic_fetch_add(&z->pages_deferred, 1UL << order, __ATOMIC_RELAXED);
 	stat_inc(cpu, STAT_deferred_queued);
 }
 
@@ -656,6 +662,12 @@ int page_alloc_nr_nodes(void)
 
 /* --- init and exit ------------------------------------------------------------- */
 
+static int config_error(const char *field, size_t value, const char *allowed)
+{
+	fprintf(stderr, "page_alloc: %s: '%zu' must be %s\n", field, value, allowed);
+	return -EINVAL;
+}
+
 static int config_resolve(const struct page_alloc_config *cfg, struct page_alloc_config *out)
 {
 	*out = cfg ? *cfg : (struct page_alloc_config){ 0 };
@@ -669,10 +681,18 @@ static int config_resolve(const struct page_alloc_config *cfg, struct page_alloc
 	if (!out->pcp_high)
 		out->pcp_high = out->pcp_batch > DEFAULT_PCP_HIGH ?
 				out->pcp_batch : DEFAULT_PCP_HIGH;
-	if (out->arena_bytes % MAX_ORDER_BYTES || out->node_limit_bytes % out->arena_bytes ||
-	    out->pcp_high < out->pcp_batch ||
-	    !(out->fail_probability >= 0 && out->fail_probability <= 1))
+	if (out->arena_bytes % MAX_ORDER_BYTES)
+		return config_error("arena_bytes", out->arena_bytes, "a multiple of 4 MiB");
+	if (out->node_limit_bytes % out->arena_bytes)
+		return config_error("node_limit_bytes", out->node_limit_bytes,
+				    "a multiple of arena_bytes");
+	if (out->pcp_high < out->pcp_batch)
+		return config_error("pcp_high", out->pcp_high, "at least pcp_batch");
+	if (!(out->fail_probability >= 0 && out->fail_probability <= 1)) {
+		fprintf(stderr, "page_alloc: fail_probability: '%g' must be in [0, 1]\n",
+			out->fail_probability);
 		return -EINVAL;
+	}
 	return 0;
 }
 

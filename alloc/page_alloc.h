@@ -4,8 +4,11 @@
  *
  * One zone per node of the topology given to page_alloc_init().  A zone is a
  * buddy allocator over page runs of order 0..MAX_ORDER carved from mmap'ed
- * arenas that are bound to the node with mbind() when the node is a real node
- * with memory (a synthetic node beyond the machine's nodes is left unbound).
+ * arenas that are bound to the node with mbind(MPOL_BIND) when the node is a
+ * real node with memory.  On a synthetic topology node N is bound to the
+ * machine's node N if that exists; a synthetic node beyond the machine's nodes
+ * is left unbound (the kernel places its pages), and so is an arena whose
+ * mbind() fails (page_zone_stats.bound says which).
  * Order-0 pages go through per-CPU page lists (pcp) in front of the zone.
  *
  * Contexts:
@@ -132,7 +135,8 @@ struct page_zone_stats {
 
 /* page_alloc.c: init/exit */
 int page_alloc_init(const struct sb_topology *topo, const struct page_alloc_config *cfg);
-					/* 0, or -EINVAL (bad config) / -ENOMEM; topo must outlive exit */
+					/* 0, or -EINVAL (bad config, one line on stderr) / -ENOMEM /
+					   -EBUSY (already initialized); topo must outlive exit */
 void page_alloc_exit(void);
 const struct sb_topology *page_alloc_topology(void);
 int page_alloc_nr_nodes(void);
