@@ -226,11 +226,10 @@ int slab_alloc_bulk(struct kmem_cache *s, int node, const struct slab_alloc_cont
 int slab_free_bulk(struct kmem_cache *s, void **p, int n, bool nolock);
 unsigned long slab_shrink_node_lists(struct kmem_cache *s);
 void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx);
-void slab_free(struct kmem_cache *s, void *obj, unsigned long addr);
+void slab_free(struct kmem_cache *s, void *obj);
 bool slab_free_nolock(struct kmem_cache *s, void *obj);
 void slab_debug_on_alloc(struct kmem_cache *s, void *obj);
 void slab_debug_on_free(struct kmem_cache *s, const void *obj, const char *fn);
-void kmem_cache_info_fill(struct kmem_cache *s, struct kmem_cache_info *out);
 
 /* sheaf.c: layer 4, per-CPU sheaves */
 struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags);

@@ -150,7 +150,7 @@ void kfree(const void *p)
 	s = ((struct slab *)head->slab)->cache;
 	if (SB_ALLOC_DEBUG)
 		slab_debug_on_free(NULL, p, "kfree");
-	slab_free(s, (void *)p, (unsigned long)__builtin_return_address(0));
+	slab_free(s, (void *)p);
 }
 
 size_t ksize(const void *p)

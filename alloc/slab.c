@@ -529,7 +529,7 @@ static bool obj_is_remote(const void *obj, int *local)
 }
 
 /* Normal context.  Debug checks were done by the caller. */
-void slab_free(struct kmem_cache *s, void *obj, unsigned long addr)
+void slab_free(struct kmem_cache *s, void *obj)
 {
 	int local = 0;
 
@@ -687,7 +687,7 @@ void kmem_cache_free(struct kmem_cache *s, void *obj)
 		return;
 	if (SB_ALLOC_DEBUG)
 		slab_debug_on_free(s, obj, "kmem_cache_free");
-	slab_free(s, obj, (unsigned long)__builtin_return_address(0));
+	slab_free(s, obj);
 }
 
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
