@@ -184,7 +184,7 @@ void lock_site_begin(struct lock_site *ls, bool nolock);
 void lock_site_end(struct lock_site *ls, struct sb_lockstat *total);
 
 void cache_list_add(struct kmem_cache *s);
-void cache_list_del(struct kmem_cache *s);
+void cache_list_del_locked(struct kmem_cache *s);
 struct kmem_cache *cache_list_first(void);
 void cache_list_lock(void);
 void cache_list_unlock(void);

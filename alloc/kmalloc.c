@@ -336,7 +336,6 @@ unsigned long kmalloc_exit(void)
 	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++) {
 		if (!kmalloc_caches[i])
 			continue;
-		cache_list_del(kmalloc_caches[i]);
 		cache_empty_sheaves(kmalloc_caches[i]);
 	}
 	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++)

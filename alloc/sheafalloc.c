@@ -78,17 +78,17 @@ void cache_list_add(struct kmem_cache *s)
 	cache_list_unlock();
 }
 
-void cache_list_del(struct kmem_cache *s)
+/* Caller holds cache_list_lock(); s may already be off the list. */
+void cache_list_del_locked(struct kmem_cache *s)
 {
-	cache_list_lock();
 	for (struct kmem_cache **pp = &cache_list; *pp; pp = &(*pp)->next) {
 		if (*pp == s) {
 			*pp = s->next;
 			break;
 		}
 	}
-	cache_list_unlock();
 }
+
 
 /* Caller holds cache_list_lock(). */
 struct kmem_cache *cache_list_first(void)

@@ -651,10 +651,9 @@ unsigned long kmem_cache_destroy(struct kmem_cache *s)
 
 	if (!s)
 		return 0;
-	cache_list_del(s);
 	cache_empty_sheaves(s);
 	leaked = cache_release_slabs(s, true);
-	stats_retire_cache(s);
+	stats_retire_cache(s);		/* off the list and into the totals at once */
 	cache_free_struct(s);
 	return leaked;
 }

@@ -80,9 +80,11 @@ static void stats_finish(struct sheafalloc_stats *out)
 	out->list_trylock_fail = out->list_lock.trylock_failures;
 }
 
+/* Takes s off the cache list and adds its counters to the retired totals, atomically for readers. */
 void stats_retire_cache(struct kmem_cache *s)
 {
 	cache_list_lock();
+	cache_list_del_locked(s);
 	cache_stats_sum(s, &retired);
 	cache_list_unlock();
 }
