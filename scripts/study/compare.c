@@ -474,11 +474,19 @@ static void param_words(const char *name, const char *val, char *out, size_t len
 	snprintf(out, len, "%s %s", name, val);
 }
 
+/*
+ * Append to a key or label.  Keys identify configurations, so a truncated
+ * one could merge two of them: refuse instead (only absurd files get there).
+ */
 static void append(char *buf, size_t len, const char *sep, const char *s)
 {
 	size_t n = strlen(buf);
 
-	snprintf(buf + n, len - n, "%s%s", n ? sep : "", s);
+	if ((size_t)snprintf(buf + n, len - n, "%s%s", n ? sep : "", s) >= len - n) {
+		fprintf(stderr, "sheafbench: parameter values longer than %zu characters;"
+			" cannot group the runs\n", len);
+		exit(2);
+	}
 }
 
 static int count_distinct(const struct sb_csv_doc *doc, int c)
@@ -539,10 +547,11 @@ static int collect_levels(struct sb_cmp *cmp, int bc, const char *baseline,
 	sort_base = NULL;
 	cmp->base = 0;
 	if (baseline && (!cmp->nr_levels || strcmp(cmp->levels[0], baseline))) {
-		char have[256] = "";
+		char have[512] = "";
 
-		for (int i = 0; i < cmp->nr_levels; i++)
-			append(have, sizeof(have), ", ", cmp->levels[i]);
+		for (int i = 0; i < cmp->nr_levels && strlen(have) + 64 < sizeof(have); i++)
+			snprintf(have + strlen(have), sizeof(have) - strlen(have), "%s%s",
+				 i ? ", " : "", cmp->levels[i]);
 		return not_applicable(err, len,
 				      "--baseline: '%s' is not a value of column %s in %s (values: %s)",
 				      baseline, cmp->by, doc->path, have);
