@@ -29,6 +29,13 @@ foreach(p ${SB_PATTERNS})
   slab_test(slabinfo_${p} slabinfo $<TARGET_FILE:sheafbench-${p}> slabinfo --pattern ${p})
 endforeach()
 
+# Iteration-bounded runs end on their own (remote threads finish at
+# different times and must not wait on a full ring forever).
+foreach(w churn remote larson cache-scratch)
+  slab_test(slab_${w}_iterations slab $<TARGET_FILE:sheafbench-sb> slab ${w} --iterations 20000
+            --threads 3 --format csv)
+endforeach()
+
 # Cross-node frees on a synthetic two-node topology.
 slab_test(slab_remote_two_nodes cross-node $<TARGET_FILE:sheafbench-sb> slab remote ${SLAB_QUICK} --threads 4)
 set_tests_properties(slab_remote_two_nodes PROPERTIES

@@ -88,16 +88,28 @@ static struct remote_ring *ring_in(struct slab_thread *t)
 	return &rings[t->id + 1 == t->run->nthreads ? 0 : t->id + 1];
 }
 
+/*
+ * A thread that is done (time up, or its --iterations reached) stops
+ * producing but keeps consuming until every thread is done: its producer may
+ * still be filling its ring, and would spin on a full ring otherwise.
+ */
 static void remote_measure(struct slab_thread *t)
 {
-	struct remote_ring *rings = t->run->wl;
-	struct remote_ring *out = &rings[t->id], *in = ring_in(t);
-	int batch = t->run->o->batch;
+	struct slab_run *r = t->run;
+	struct remote_ring *out = &((struct remote_ring *)r->wl)[t->id], *in = ring_in(t);
+	int batch = r->o->batch;
+	bool done = false;
 
-	while (!slab_should_stop(t)) {
+	for (;;) {
 		void *p;
 
-		for (int k = 0; k < batch && ring_has_room(out); k++)
+		if (!done && slab_should_stop(t)) {
+			done = true;
+			atomic_fetch_add(&r->finished, 1);
+		}
+		if (done && atomic_load(&r->finished) == r->nthreads)
+			break;
+		for (int k = 0; !done && k < batch && ring_has_room(out); k++)
 			ring_push(out, slab_alloc(t, slab_next_size(t)));
 		for (int k = 0; k < batch && (p = ring_pop(in)); k++)
 			slab_free(t, p);

@@ -98,6 +98,7 @@ struct slab_run {
 	double ns_per_tick;
 	pthread_barrier_t start, stopped, snapped;
 	atomic_bool stop;
+	atomic_int finished;		/* remote: threads that stopped producing */
 	uint64_t t_start_ns;
 	void *wl;			/* the workload's shared data */
 	int *wl_cpus;			/* topology CPU of each thread, -1: not placed */
