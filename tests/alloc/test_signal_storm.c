@@ -180,6 +180,8 @@ int main(void)
 	CHECK_EQ(st.deferred_queued, st.deferred_drained);
 #ifndef SB_SANITIZE_TSAN	/* tsan delivers signals only at its own safe points */
 	CHECK(st.pcs_trylock_fail > 0);
+	CHECK(st.list_trylock_fail > 0);
+	CHECK(st.nolock_retry > 0);	/* thousands per run: both locks of a bucket busy */
 #endif
 	test_exit(topo);
 	printf("ok\n");
