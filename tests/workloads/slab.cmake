@@ -52,6 +52,7 @@ set(SLAB_BAD_ARGS
   "slab|churn|--frobnicate|1"
   "slab|nosuch"
   "slab|remote|--threads|1"
+  "slab|remote|--batch|5000"
   "slab|nmi|--allocator|glibc"
   "slab|churn|--allocator|glibc|--nolock-fraction|0.1"
   "slab|churn|--nolock-fraction|2"

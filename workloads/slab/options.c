@@ -147,6 +147,9 @@ static void check_combination(struct slab_opts *o)
 	if (o->allocator != SLAB_ALLOC_SHEAF && o->sheaf_capacity >= 0)
 		sb_die_usage(SLAB_CMD, "--sheaf-capacity: '%d' needs --allocator sheaf",
 			     o->sheaf_capacity);
+	if (w == &slab_remote && o->batch >= SLAB_REMOTE_RING_SLOTS)
+		sb_die_usage(SLAB_CMD, "--batch: '%d' too large for remote (below %d, the ring size)",
+			     o->batch, SLAB_REMOTE_RING_SLOTS);
 	if (o->iterations)
 		o->duration_ns = 0;
 	if (!o->size_given && w == &slab_larson) {

@@ -9,7 +9,7 @@
 
 #include "slab_workload.h"
 
-#define RING_SLOTS	4096	/* power of two, above any sensible --batch */
+#define RING_SLOTS	SLAB_REMOTE_RING_SLOTS
 
 struct remote_ring {
 	_Alignas(64) atomic_size_t head;	/* written by the producer only */
@@ -71,9 +71,6 @@ static int remote_setup(struct slab_run *r)
 		atomic_init(&rings[i].head, 0);
 		atomic_init(&rings[i].tail, 0);
 	}
-	if (r->o->batch >= RING_SLOTS)
-		sb_die_usage(SLAB_CMD, "--batch: '%d' too large for remote (below %d)",
-			     r->o->batch, RING_SLOTS);
 	if (sb_topology_nr_nodes(r->topo) > 1 && r->o->pin != SB_PIN_LIST)
 		place_across_nodes(r);
 	r->wl = rings;

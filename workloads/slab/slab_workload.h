@@ -22,6 +22,7 @@
 #define SLAB_SIZE_MAX		8192	/* the largest kmalloc bucket: slab objects only */
 #define SLAB_SIZE_RING		1024	/* per-thread ring of pre-drawn sizes */
 #define SLAB_LAT_SAMPLE_MASK	15	/* time 1 op in 16 */
+#define SLAB_REMOTE_RING_SLOTS	4096	/* remote: ring size, a power of two above --batch */
 
 enum slab_allocator {
 	SLAB_ALLOC_SHEAF, SLAB_ALLOC_GLIBC, SLAB_ALLOC_JEMALLOC,
