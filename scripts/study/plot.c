@@ -564,7 +564,9 @@ static void plot_usage(FILE *out)
 		"  with gnuplot as PNG and SVG: throughput, RMWs and bounces per\n"
 		"  acquisition vs threads, latency percentiles, failure/retry rates and\n"
 		"  allocator bars, each when its data is present.\n"
-		"  --report   also write RESULTS_DIR/report.md (as `sheafbench report`)\n");
+		"  --report   also write RESULTS_DIR/report.md (as `sheafbench report`)\n"
+		"Templates: $SHEAFBENCH_PLOTS_DIR, else %s/plots.  gnuplot's own messages\n"
+		"go to RESULTS_DIR/plots/gnuplot.log.\n", SB_SOURCE_DIR);
 }
 
 int cmd_plot(int argc, char **argv)
