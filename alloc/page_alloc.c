@@ -242,7 +242,7 @@ static void zone_bind_arena(struct zone *z, char *addr, size_t len)
 	mask[z->node / bits] |= 1UL << (z->node % bits);
 	/* A failed mbind (no permission, node offline) leaves the arena unbound. */
 	if (mbind(addr, len, MPOL_BIND, mask, sizeof(mask) * 8, 0) != 0)
-		z->bound = false;
+		WRITE_ONCE(z->bound, false);
 }
 
 /*
@@ -828,7 +828,7 @@ void page_alloc_read_zone(int node, struct page_zone_stats *out)
 	out->pages_free = READ_ONCE(z->pages_free);
 	out->pages_total = READ_ONCE(z->pages_grown);
 	out->pages_deferred = __atomic_load_n(&z->pages_deferred, __ATOMIC_RELAXED);
-	out->bound = z->bound;
+	out->bound = READ_ONCE(z->bound);
 	for (int cpu = 0; cpu < pa.nr_cpus; cpu++)
 		out->pages_pcp += READ_ONCE(pcp_of(cpu, node)->count);
 	for (int o = 0; o <= MAX_ORDER; o++)

@@ -151,7 +151,8 @@ static void test_signal_handler(void)
 	page_alloc_read_stats(&st);
 	CHECK(st.deferred_queued == st.deferred_drained, "deferred %lu/%lu",
 	      (unsigned long)st.deferred_queued, (unsigned long)st.deferred_drained);
-	printf("page_nolock: signal handler: %lu allocs, %lu NULL\n", handler_ok, handler_null);
+	printf("page_nolock: signal handler: %lu allocs, %lu NULL, pcp trylock failures %lu\n",
+	       handler_ok, handler_null, (unsigned long)st.pcp_trylock_fails);
 }
 
 /* --- contention: a normal and a nolock thread on one zone --------------------- */
