@@ -676,8 +676,9 @@ static int config_resolve(const struct page_alloc_config *cfg, struct page_alloc
 	if (!out->node_limit_bytes)
 		out->node_limit_bytes = out->arena_bytes > DEFAULT_NODE_LIMIT ?
 					out->arena_bytes : DEFAULT_NODE_LIMIT;
-	if (!out->pcp_batch)
-		out->pcp_batch = DEFAULT_PCP_BATCH;
+	if (!out->pcp_batch)	/* a default batch never exceeds a high the caller set */
+		out->pcp_batch = out->pcp_high && out->pcp_high < DEFAULT_PCP_BATCH ?
+				 out->pcp_high : DEFAULT_PCP_BATCH;
 	if (!out->pcp_high)
 		out->pcp_high = out->pcp_batch > DEFAULT_PCP_HIGH ?
 				out->pcp_batch : DEFAULT_PCP_HIGH;

@@ -90,7 +90,8 @@ struct page {
 struct page_alloc_config {
 	size_t arena_bytes;		/* growth step per zone, multiple of 4 MiB (default 64 MiB) */
 	size_t node_limit_bytes;	/* max backing memory per zone, multiple of arena (default 1 GiB) */
-	unsigned int pcp_batch;		/* pages moved per pcp refill/drain (default 31) */
+	unsigned int pcp_batch;		/* pages moved per pcp refill/drain (default 31, or
+					   pcp_high if that is set lower) */
 	unsigned int pcp_high;		/* pcp drains a batch above this many pages (default 186) */
 	double fail_probability;	/* fail_inject: arena growth fails with this p (default 0) */
 	uint64_t fail_seed;		/* fail_inject: PRNG seed (0: a fixed default) */

@@ -4,6 +4,8 @@
  * free lists exactly as they started, every page of the zone can be handed
  * out once and only once, and metadata lookups find the run's head.
  */
+#include <errno.h>
+
 #include "page_test.h"
 
 #define ARENA	(4UL << 20)		/* one max-order run per arena */
@@ -150,6 +152,27 @@ static void test_mixed_orders(void)
 	CHECK(page_alloc_check_all_free(), "all free after mixed orders");
 }
 
+/* Rejected configurations leave the allocator uninitialized (and say why on stderr). */
+static void test_bad_config(void)
+{
+	static const struct page_alloc_config bad[] = {
+		{ .arena_bytes = 3UL << 20 },
+		{ .arena_bytes = 8UL << 20, .node_limit_bytes = 12UL << 20 },
+		{ .pcp_batch = 64, .pcp_high = 32 },
+		{ .fail_probability = 1.5 },
+	};
+	struct page_alloc_config high_only = { .arena_bytes = ARENA, .pcp_high = 8 };
+	char err[256];
+	struct sb_topology *topo = sb_topology_load("pack:1 numa:1 core:1 pu:1", err, sizeof(err));
+
+	CHECK(topo, "topology: %s", err);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(page_alloc_init(topo, &bad[i]) == -EINVAL, "bad config %zu accepted", i);
+	CHECK(page_alloc_init(topo, &high_only) == 0, "pcp_high alone lowers the default batch");
+	page_alloc_exit();
+	sb_topology_free(topo);
+}
+
 int main(void)
 {
 	struct page_alloc_config cfg = {
@@ -161,6 +184,7 @@ int main(void)
 	alarm(30);
 	topo = page_test_start("pack:1 numa:1 core:2 pu:1", &cfg);
 	sb_set_virtual_cpu(0);
+	CHECK(page_alloc_init(topo, &cfg) == -EBUSY, "a second init is refused");
 	CHECK(alloc_pages(0, MAX_ORDER + 1) == NULL, "order above MAX_ORDER");
 	CHECK(alloc_pages(1, 0) == NULL, "node beyond the topology");
 	test_split_and_merge();
@@ -168,6 +192,7 @@ int main(void)
 	test_exhaust_order0();
 	test_mixed_orders();
 	page_test_stop(topo);
+	test_bad_config();
 	printf("page_buddy: ok\n");
 	return 0;
 }
