@@ -31,7 +31,7 @@ static const char *const slab_columns[] = {
 	"workload", "pattern", "allocator", "threads", "size", "batch", "order",
 	"sheaf_capacity", "nmi_hz", "nolock_fraction", "pin", "duration_s", "ops",
 	"ops_per_s", "ns_per_op", "op_p50_ns", "op_p90_ns", "op_p99_ns", "op_p999_ns",
-	"op_max_ns", "jain", "min_share", "max_share", "cpu_time_s",
+	"op_max_ns", "jain", "min_share", "max_share", "cpu_time_s", "nmi_timer_overruns",
 	"fastpath_hit_rate", "sheaf_swaps_per_kop", "barn_hits_per_kop",
 	"barn_misses_per_kop", "refills_per_kop", "new_slabs_per_kop", "flushes_per_kop",
 	"remote_frees_per_kop", "trylock_fail_rate_pcs", "trylock_fail_rate_barn",

@@ -33,6 +33,7 @@ struct nmi_thread {
 	unsigned int head, count;
 	uint32_t size_idx;
 	uint64_t allocs, frees, null, corrupt;
+	uint64_t overruns;		/* timer expirations that found the signal pending */
 	struct sb_hist lat;
 	timer_t timer;
 };
@@ -79,7 +80,10 @@ static void nmi_handler(int sig)
 
 	if (n) {
 		double ns_per_tick = n->t->run->ns_per_tick;
+		int missed = timer_getoverrun(n->timer);	/* async-signal-safe */
 
+		if (missed > 0)
+			n->overruns += missed;
 		if (n->count == NMI_RING)
 			handler_free_oldest(n, ns_per_tick);
 		handler_alloc(n, ns_per_tick);
@@ -166,6 +170,7 @@ static void nmi_teardown(struct slab_run *r)
 		r->nolock_allocs += nt[i].allocs;
 		r->nolock_frees += nt[i].frees;
 		r->handler_calls += nt[i].allocs + nt[i].frees;
+		r->nmi_overruns += nt[i].overruns;
 		r->nolock_null += nt[i].null;
 		r->corrupt += nt[i].corrupt;
 		sb_hist_merge(&r->nolock_lat, &nt[i].lat);

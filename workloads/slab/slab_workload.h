@@ -107,6 +107,7 @@ struct slab_run {
 	/* nmi: handler-side figures, summed over threads after the run */
 	uint64_t nolock_allocs, nolock_frees, nolock_null;
 	uint64_t handler_calls;		/* allocator calls made by signal handlers */
+	uint64_t nmi_overruns;		/* timer signals lost while one was pending */
 	struct sb_hist nolock_lat;
 	bool nolock_measured;
 	void *counters;			/* counters.c: snapshots of the allocator's stats */
