@@ -1,7 +1,13 @@
 /*
  * One report row from a lock run: parameters first, then the figures.  A
  * figure that was not measured (no samples, no trylocks, no PMU) is n/a,
- * never 0.
+ * never 0.  The ones whose definition is not in their name:
+ *   ns_per_acq              wall time / all threads' acquisitions: the handoff interval
+ *   wait_*_ns               acquire() start to lock held, sampled (--latency), rdtsc
+ *   rmw_per_contended_acq   RMWs issued during contended acquisitions / contended ones
+ *   handoff_line_transfers  ns_per_acq / c2c_median_ns (CAS ping-pong, CPUs 0 and 1)
+ *   cs_lost_updates         critical-section increments lost: 0 unless exclusion failed
+ *   preemptions             involuntary context switches of the threads in the loop
  */
 #include <ctype.h>
 #include <math.h>
