@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,11 +50,15 @@ struct csv_line {
 	int n;
 };
 
-static int fail(const char *fmt, const char *a, const char *b)
+static int __attribute__((format(printf, 1, 2))) fail(const char *fmt, ...)
 {
+	va_list ap;
+
+	va_start(ap, fmt);
 	fprintf(stderr, "lock_check: ");
-	fprintf(stderr, fmt, a, b);
+	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	va_end(ap);
 	return 1;
 }
 
@@ -101,13 +106,13 @@ static int check_usage(const struct output *o)
 	const char *nl = strchr(o->err, '\n');
 
 	if (!WIFEXITED(o->status) || WEXITSTATUS(o->status) != 2)
-		return fail("expected exit status 2%s%s", "", "");
+		return fail("expected exit status 2");
 	if (o->out[0])
-		return fail("expected nothing on stdout, got: %s%s", o->out, "");
+		return fail("expected nothing on stdout, got: %s", o->out);
 	if (!nl || nl == o->err || nl[1] != '\0')
-		return fail("expected exactly one line on stderr, got: '%s'%s", o->err, "");
+		return fail("expected exactly one line on stderr, got: '%s'", o->err);
 	if (strncmp(o->err, "sheafbench lock: ", 17))
-		return fail("stderr line does not start with 'sheafbench lock: ': %s%s", o->err, "");
+		return fail("stderr line does not start with 'sheafbench lock: ': %s", o->err);
 	printf("ok: %s", o->err);
 	return 0;
 }
@@ -159,7 +164,7 @@ static int check_expect(const struct csv_line *h, const struct csv_line *row, co
 	double x, y;
 
 	if (n >= sizeof(lhs) || !e[n])
-		return fail("bad expectation '%s'%s", e, "");
+		return fail("bad expectation '%s'", e);
 	memcpy(lhs, e, n);
 	lhs[n] = '\0';
 	op[0] = e[n];
@@ -173,11 +178,11 @@ static int check_expect(const struct csv_line *h, const struct csv_line *row, co
 	if (star)
 		v2 = value_of(h, row, star + 1);
 	if (!v1 || (star && !v2))
-		return fail("expectation '%s' names a missing column%s", e, "");
+		return fail("expectation '%s' names a missing column", e);
 	if (!strcmp(rhs, "n/a"))
 		return strcmp(v1, "n/a") ? fail("%s: got '%s', expected n/a", e, v1) : 0;
 	if (!strcmp(v1, "n/a") || (v2 && !strcmp(v2, "n/a")))
-		return fail("%s: value is n/a%s", e, "");
+		return fail("%s: value is n/a", e);
 	x = strtod(v1, NULL) * (v2 ? strtod(v2, NULL) : 1.0);
 	y = strtod(rhs, NULL);
 	if ((!strcmp(op, "==") && x == y) || (!strcmp(op, "<=") && x <= y) ||
@@ -193,17 +198,17 @@ static int check_csv(struct output *o, char **expects, int nexpects)
 	int bad = 0;
 
 	if (!WIFEXITED(o->status) || WEXITSTATUS(o->status) != 0)
-		return fail("command failed: %s%s", o->err, "");
+		return fail("command failed: %s", o->err);
 	rest = csv_split(o->out, &h);
 	rest = csv_split(rest, &row);
 	csv_split(rest, &extra);
 	if (extra.n)
-		return fail("expected one data row, got more%s%s", "", "");
+		return fail("expected one data row, got more");
 	if (row.n != h.n)
-		return fail("row width differs from header width%s%s", "", "");
+		return fail("row width differs from header width");
 	for (int i = 0; documented_columns[i]; i++)
 		if (!value_of(&h, &row, documented_columns[i]))
-			bad |= fail("missing column %s%s", documented_columns[i], "");
+			bad |= fail("missing column %s", documented_columns[i]);
 	for (int i = 0; i < nexpects; i++)
 		bad |= check_expect(&h, &row, expects[i]);
 	if (!bad)
@@ -216,10 +221,10 @@ static int check_contains(const struct output *o, char **texts, int n)
 	int bad = 0;
 
 	if (!WIFEXITED(o->status) || WEXITSTATUS(o->status) != 0)
-		return fail("command failed: %s%s", o->err, "");
+		return fail("command failed: %s", o->err);
 	for (int i = 0; i < n; i++)
 		if (!strstr(o->out, texts[i] + strlen("--contains=")))
-			bad |= fail("output lacks '%s'%s", texts[i] + strlen("--contains="), "");
+			bad |= fail("output lacks '%s'", texts[i] + strlen("--contains="));
 	if (!bad)
 		printf("ok: %d texts found\n", n);
 	return bad;
@@ -241,7 +246,7 @@ int main(int argc, char **argv)
 	}
 	first_expect = 1;
 	if (run_captured(argv + i + 1, &o))
-		return fail("cannot run %s%s", argv[i + 1], "");
+		return fail("cannot run %s", argv[i + 1]);
 	if (usage)
 		return check_usage(&o);
 	if (contains)
