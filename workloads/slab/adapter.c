@@ -66,11 +66,6 @@ static const struct malloc_identity malloc_ids[SLAB_NR_ALLOCATORS] = {
 
 static struct slab_adapter libc_adapters[SLAB_NR_ALLOCATORS];
 
-const char *slab_allocator_name(enum slab_allocator which)
-{
-	return malloc_ids[which].name;
-}
-
 const struct slab_adapter *slab_adapter_get(enum slab_allocator which)
 {
 	struct slab_adapter *a = &libc_adapters[which];

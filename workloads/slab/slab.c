@@ -54,13 +54,6 @@ void slab_free_untimed(struct slab_run *r, uint64_t *corrupt, void *p)
 	r->a->free(p);
 }
 
-int slab_thread_cpu(const struct slab_run *r, int id)
-{
-	int *cpus = r->wl_cpus;
-
-	return cpus ? cpus[id] : -1;
-}
-
 static uint64_t thread_cpu_ns(void)
 {
 	struct timespec ts;

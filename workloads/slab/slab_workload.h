@@ -42,7 +42,6 @@ struct slab_adapter {
 };
 
 const struct slab_adapter *slab_adapter_get(enum slab_allocator which);
-const char *slab_allocator_name(enum slab_allocator which);
 /* Start/stop the sheaf allocator (only when it is the one measured). */
 void slab_sheaf_init(const struct slab_opts *o, struct sb_topology *topo);
 int slab_sheaf_exit(const struct slab_opts *o);
@@ -271,8 +270,5 @@ static inline void slab_free(struct slab_thread *t, void *p)
 /* Unmeasured alloc/free for setup and drain phases (still stamped and checked). */
 void *slab_alloc_untimed(struct slab_run *r, uint32_t size);
 void slab_free_untimed(struct slab_run *r, uint64_t *corrupt, void *p);
-
-/* The topology CPU a thread of a workload should run on (remote spreads nodes). */
-int slab_thread_cpu(const struct slab_run *r, int id);
 
 #endif /* SB_SLAB_WORKLOAD_H */
