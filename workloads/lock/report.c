@@ -68,19 +68,38 @@ static void report_fairness(struct sb_report *r, const struct lock_result *res)
 	sb_report_f64(r, "max_share", f.max_share);
 }
 
+/*
+ * pthread kinds acquire inside glibc: under `lock` and `sb` a normal acquisition
+ * is one pthread_*_lock() call, so whether it waited is not visible.  ttl and
+ * tro try first, and a failed trylock is exactly a contended acquisition.
+ */
+static bool contention_observable(enum sb_lock_kind kind)
+{
+	return sb_lock_kind_counts_exact(kind) || SB_PATTERN == 1 || SB_PATTERN == 3;
+}
+
+static void report_f64_if(struct sb_report *r, const char *col, bool measured, double v)
+{
+	if (measured)
+		sb_report_f64(r, col, v);
+	else
+		sb_report_na(r, col);
+}
+
 static void report_counts(struct sb_report *r, const struct sb_lockstat *s,
-			  uint64_t rmw_contended)
+			  uint64_t rmw_contended, enum sb_lock_kind kind)
 {
 	double acq = (double)s->acquisitions;
+	bool observable = contention_observable(kind);
 
-	sb_report_f64(r, "contended_frac", ratio(s->contended, acq));
+	report_f64_if(r, "contended_frac", observable, ratio(s->contended, acq));
 	sb_report_f64(r, "trylock_fail_rate", ratio(s->trylock_failures, s->trylock_attempts));
 	sb_report_f64(r, "nolock_fail_rate", ratio(s->nolock_failures, s->nolock_attempts));
 	sb_report_f64(r, "rmw_per_acq", ratio(s->rmw, acq));
-	sb_report_f64(r, "rmw_per_contended_acq", ratio(rmw_contended, s->contended));
+	report_f64_if(r, "rmw_per_contended_acq", observable, ratio(rmw_contended, s->contended));
 	sb_report_f64(r, "test_reads_per_acq", ratio(s->test_reads, acq));
 	sb_report_f64(r, "acq_bounces_per_acq", ratio(s->acq_bounces, acq));
-	sb_report_f64(r, "con_bounces_per_acq", ratio(s->con_bounces, acq));
+	report_f64_if(r, "con_bounces_per_acq", observable, ratio(s->con_bounces, acq));
 }
 
 static void report_calibrations(struct sb_report *r, const struct lock_result *res,
@@ -158,7 +177,7 @@ void lock_report(const struct lock_args *a, const struct lock_result *res)
 	sb_report_f64(r, "ns_per_acq", ns_per_acq);
 	sb_report_hist(r, "wait", wait);
 	report_fairness(r, res);
-	report_counts(r, &sum, rmw_contended);
+	report_counts(r, &sum, rmw_contended, a->kind);
 	if (a->cs_lines)
 		sb_report_f64(r, "cs_lost_updates", (double)res->cs_lost_updates);
 	else
