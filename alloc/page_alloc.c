@@ -34,6 +34,7 @@
 #define DEFAULT_PCP_HIGH	186
 #define MAX_ORDER_BYTES		(MAX_ORDER_NR_PAGES * PAGE_SIZE)
 #define CACHELINE		64
+#define PCP_MAX_ORDERS		4	/* orders 0..3 at most, as the kernel's costly order */
 
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
@@ -70,8 +71,8 @@ struct pcp_lock {
 
 struct per_cpu_pages {
 	struct pcp_lock lock;
-	unsigned int count;		/* under lock, read racily */
-	struct page *list;		/* LIFO via page->next, under lock */
+	unsigned int count;		/* pages on all lists; under lock, read racily */
+	struct page *lists[PCP_MAX_ORDERS];	/* per order, LIFO via page->next, under lock */
 } __attribute__((aligned(CACHELINE)));
 
 /* Counters of one CPU; plain (relaxed) adds by whoever runs there. */
@@ -91,6 +92,7 @@ static struct page_alloc {
 	size_t node_pages;		/* reserved pages per node */
 	unsigned int pcp_batch;
 	unsigned int pcp_high;
+	unsigned int pcp_orders;	/* orders below this go through pcp lists */
 	char *base;			/* node 0's range, MAX_ORDER_BYTES aligned */
 	void *reserve;			/* the mapping base lives in */
 	size_t reserve_len;
@@ -430,37 +432,39 @@ static void pcp_unlock(struct per_cpu_pages *pcp)
 	__atomic_store_n(&pcp->lock.locked, 0, __ATOMIC_RELEASE);
 }
 
-static void pcp_push(struct per_cpu_pages *pcp, struct page *page)
+static void pcp_push(struct per_cpu_pages *pcp, struct page *page, unsigned int order)
 {
+	page->order = order;
 	set_page_flags(page, PG_pcp);
-	page->next = pcp->list;
-	pcp->list = page;
-	WRITE_ONCE(pcp->count, pcp->count + 1);
+	page->next = pcp->lists[order];
+	pcp->lists[order] = page;
+	WRITE_ONCE(pcp->count, pcp->count + (1U << order));
 }
 
-static struct page *pcp_pop(struct per_cpu_pages *pcp)
+static struct page *pcp_pop(struct per_cpu_pages *pcp, unsigned int order)
 {
-	struct page *page = pcp->list;
+	struct page *page = pcp->lists[order];
 
-	pcp->list = page->next;
-	WRITE_ONCE(pcp->count, pcp->count - 1);
+	pcp->lists[order] = page->next;
+	WRITE_ONCE(pcp->count, pcp->count - (1U << order));
 	return page;
 }
 
-/* pcp lock held.  Moves up to a batch of order-0 pages from the zone. */
-static bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, bool nolock, int cpu)
+/* pcp lock held.  Moves about a batch of pages, as runs of @order, from the zone. */
+static bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, unsigned int order,
+		       bool nolock, int cpu)
 {
 	struct sb_lockctx ctx = zone_lockctx(cpu);
-	unsigned int i;
+	unsigned int runs = pa.pcp_batch >> order, i;
 
 	if (!zone_lock(z, nolock, &ctx))
 		return false;
-	for (i = 0; i < pa.pcp_batch; i++) {
-		struct page *page = __rmqueue(z, 0, cpu);
+	for (i = 0; i < (runs ? runs : 1); i++) {
+		struct page *page = __rmqueue(z, order, cpu);
 
 		if (!page)
 			break;
-		pcp_push(pcp, page);
+		pcp_push(pcp, page, order);
 	}
 	zone_unlock(z, &ctx);
 	if (i)
@@ -468,17 +472,24 @@ static bool pcp_refill(struct zone *z, struct per_cpu_pages *pcp, bool nolock, i
 	return i > 0;
 }
 
-/* pcp lock held.  Gives @n pages back to the zone; false if the lock was busy. */
+/*
+ * pcp lock held.  Gives at least @n pages (or all) back to the zone, lowest
+ * orders first; false if the zone lock was busy.
+ */
 static bool pcp_drain(struct zone *z, struct per_cpu_pages *pcp, unsigned int n,
 		      bool nolock, int cpu)
 {
 	struct sb_lockctx ctx = zone_lockctx(cpu);
+	unsigned int freed = 0;
 
 	if (!zone_lock(z, nolock, &ctx))
 		return false;
-	while (n-- && pcp->list) {
-		__free_one(z, pcp_pop(pcp), 0);
-		stat_inc(cpu, STAT_zone_frees);
+	for (unsigned int o = 0; o < PCP_MAX_ORDERS && freed < n; o++) {
+		while (freed < n && pcp->lists[o]) {
+			__free_one(z, pcp_pop(pcp, o), o);
+			stat_inc(cpu, STAT_zone_frees);
+			freed += 1U << o;
+		}
 	}
 	zone_unlock(z, &ctx);
 	stat_inc(cpu, STAT_pcp_drains);
@@ -487,7 +498,8 @@ static bool pcp_drain(struct zone *z, struct per_cpu_pages *pcp, unsigned int n,
 
 enum pcp_result { PCP_OK, PCP_BUSY, PCP_EMPTY };
 
-static enum pcp_result rmqueue_pcp(struct zone *z, int cpu, bool nolock, struct page **out)
+static enum pcp_result rmqueue_pcp(struct zone *z, unsigned int order, int cpu, bool nolock,
+				   struct page **out)
 {
 	struct per_cpu_pages *pcp = pcp_of(cpu, z->node);
 
@@ -495,18 +507,19 @@ static enum pcp_result rmqueue_pcp(struct zone *z, int cpu, bool nolock, struct 
 		stat_inc(cpu, STAT_pcp_trylock_fails);
 		return PCP_BUSY;
 	}
-	if (likely(pcp->list)) {
+	if (likely(pcp->lists[order])) {
 		stat_inc(cpu, STAT_pcp_hits);
-	} else if (!pcp_refill(z, pcp, nolock, cpu)) {
+	} else if (!pcp_refill(z, pcp, order, nolock, cpu)) {
 		pcp_unlock(pcp);
 		return PCP_EMPTY;
 	}
-	*out = pcp_pop(pcp);
+	*out = pcp_pop(pcp, order);
 	pcp_unlock(pcp);
 	return PCP_OK;
 }
 
-static bool free_to_pcp(struct zone *z, struct page *page, bool nolock, int cpu)
+static bool free_to_pcp(struct zone *z, struct page *page, unsigned int order, bool nolock,
+			int cpu)
 {
 	struct per_cpu_pages *pcp = pcp_of(cpu, z->node);
 
@@ -514,7 +527,7 @@ static bool free_to_pcp(struct zone *z, struct page *page, bool nolock, int cpu)
 		stat_inc(cpu, STAT_pcp_trylock_fails);
 		return false;
 	}
-	pcp_push(pcp, page);
+	pcp_push(pcp, page, order);
 	stat_inc(cpu, STAT_pcp_frees);
 	/* A nolock caller that finds the zone busy leaves the list above high. */
 	if (unlikely(pcp->count > pa.pcp_high))
@@ -560,7 +573,7 @@ static struct page *__alloc_pages(int node, unsigned int order, bool nolock)
 	if (unlikely(order > MAX_ORDER || node < 0 || node >= pa.nr_nodes))
 		goto fail;
 	z = &pa.zones[node];
-	if (order == 0 && rmqueue_pcp(z, cpu, nolock, &page) != PCP_BUSY)
+	if (order < pa.pcp_orders && rmqueue_pcp(z, order, cpu, nolock, &page) != PCP_BUSY)
 		goto out;
 	page = rmqueue_zone(z, order, nolock, cpu);
 out:
@@ -587,7 +600,7 @@ static void __free_pages_ctx(struct page *page, unsigned int order, bool nolock)
 	z = page_zone(page);
 	set_page_flags(page, 0);
 	/* The page goes back to its own node's zone, whichever CPU frees it. */
-	if (order == 0 && free_to_pcp(z, page, nolock, cpu))
+	if (order < pa.pcp_orders && free_to_pcp(z, page, order, nolock, cpu))
 		return;
 	free_to_zone(z, page, order, nolock, cpu);
 }
@@ -687,6 +700,10 @@ static int config_resolve(const struct page_alloc_config *cfg, struct page_alloc
 	if (out->node_limit_bytes % out->arena_bytes)
 		return config_error("node_limit_bytes", out->node_limit_bytes,
 				    "a multiple of arena_bytes");
+	if (!out->pcp_orders)
+		out->pcp_orders = 1;
+	if (out->pcp_orders > PCP_MAX_ORDERS)
+		return config_error("pcp_orders", out->pcp_orders, "1 to 4 (orders 0..3)");
 	if (out->pcp_high < out->pcp_batch)
 		return config_error("pcp_high", out->pcp_high, "at least pcp_batch");
 	if (!(out->fail_probability >= 0 && out->fail_probability <= 1)) {
@@ -773,6 +790,7 @@ int page_alloc_init(const struct sb_topology *topo, const struct page_alloc_conf
 	pa.node_pages = c.node_limit_bytes / PAGE_SIZE;
 	pa.pcp_batch = c.pcp_batch;
 	pa.pcp_high = c.pcp_high;
+	pa.pcp_orders = c.pcp_orders;
 	err = reserve_ranges(c.node_limit_bytes * pa.nr_nodes,
 			     pa.node_pages * pa.nr_nodes * sizeof(struct page));
 	if (!err)
@@ -847,7 +865,7 @@ void page_alloc_drain_all(void)
 
 			while (!pcp_trylock(pcp, cpu))
 				sched_yield();
-			if (pcp->list)
+			if (pcp->count)
 				pcp_drain(&pa.zones[node], pcp, pcp->count, false, cpu);
 			pcp_unlock(pcp);
 		}

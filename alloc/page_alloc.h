@@ -9,7 +9,8 @@
  * machine's node N if that exists; a synthetic node beyond the machine's nodes
  * is left unbound (the kernel places its pages), and so is an arena whose
  * mbind() fails (page_zone_stats.bound says which).
- * Order-0 pages go through per-CPU page lists (pcp) in front of the zone.
+ * Runs of order < pcp_orders (default: order 0 only) go through per-CPU page
+ * lists (pcp) in front of the zone.
  *
  * Contexts:
  *  - alloc_pages(), __free_pages(), free_pages(): normal context, may spin on
@@ -93,16 +94,18 @@ struct page_alloc_config {
 	unsigned int pcp_batch;		/* pages moved per pcp refill/drain (default 31, or
 					   pcp_high if that is set lower) */
 	unsigned int pcp_high;		/* pcp drains a batch above this many pages (default 186) */
+	unsigned int pcp_orders;	/* orders 0..pcp_orders-1 use pcp lists, 1..4 (default 1:
+					   order 0 only; 4 caches 0..3 as the kernel does) */
 	double fail_probability;	/* fail_inject: arena growth fails with this p (default 0) */
 	uint64_t fail_seed;		/* fail_inject: PRNG seed (0: a fixed default) */
 };
 
 /* Counters, per CPU in the allocator, summed by page_alloc_read_stats(). */
 #define PAGE_ALLOC_STAT_ITEMS(X)					\
-	X(pcp_hits)		/* order-0 allocs served by a pcp list */	\
+	X(pcp_hits)		/* allocs served by a pcp list, no refill */	\
 	X(pcp_refills)		/* pcp refilled with a batch from the zone */	\
 	X(pcp_drains)		/* pcp drained a batch to the zone */		\
-	X(pcp_frees)		/* order-0 frees kept on a pcp list */		\
+	X(pcp_frees)		/* frees kept on a pcp list */			\
 	X(pcp_trylock_fails)	/* pcp busy: went to the zone directly */	\
 	X(zone_allocs)		/* runs taken from the buddy lists */		\
 	X(zone_frees)		/* runs given back to the buddy lists */	\

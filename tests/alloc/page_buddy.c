@@ -152,6 +152,44 @@ static void test_mixed_orders(void)
 	CHECK(page_alloc_check_all_free(), "all free after mixed orders");
 }
 
+/* pcp_orders 4: order 1..3 runs are cached per CPU as order-0 pages are. */
+static void test_pcp_orders(void)
+{
+	struct page_alloc_config cfg = {
+		.arena_bytes = ARENA, .node_limit_bytes = LIMIT, .pcp_orders = 4, .pcp_batch = 16,
+	};
+	struct sb_topology *topo = page_test_start("pack:1 numa:1 core:1 pu:1", &cfg);
+	struct page_zone_stats zs;
+	struct page_alloc_stats st;
+	struct page *run[4], *big;
+
+	sb_set_virtual_cpu(0);
+	for (unsigned int order = 0; order < 4; order++) {
+		run[order] = alloc_pages(0, order);
+		CHECK(run[order] && compound_head(run[order] + (1U << order) - 1) == run[order],
+		      "order %u from the pcp", order);
+	}
+	page_alloc_read_zone(0, &zs);
+	/* each refill took 16 pages' worth of runs of its order, one run of each went out */
+	CHECK(zs.pages_pcp == 4 * 16 - (1 + 2 + 4 + 8), "pcp holds %lu pages",
+	      (unsigned long)zs.pages_pcp);
+	big = alloc_pages(0, 4);
+	CHECK(big, "order 4");
+	__free_pages(big, 4);
+	for (unsigned int order = 0; order < 4; order++)
+		__free_pages(run[order], order);
+	page_alloc_read_stats(&st);
+	CHECK(st.pcp_refills == 4 && st.pcp_frees == 4, "order 4 bypasses the pcp: "
+	      "refills %lu, frees %lu", (unsigned long)st.pcp_refills, (unsigned long)st.pcp_frees);
+	page_alloc_read_zone(0, &zs);
+	CHECK(zs.pages_pcp == 4 * 16, "pcp holds %lu pages", (unsigned long)zs.pages_pcp);
+	page_alloc_drain_all();
+	page_alloc_read_zone(0, &zs);
+	CHECK(zs.pages_pcp == 0 && zs.pages_free == zs.pages_total, "drained");
+	CHECK(page_alloc_check_all_free(), "all free after pcp orders");
+	page_test_stop(topo);
+}
+
 /* Rejected configurations leave the allocator uninitialized (and say why on stderr). */
 static void test_bad_config(void)
 {
@@ -160,6 +198,7 @@ static void test_bad_config(void)
 		{ .arena_bytes = 8UL << 20, .node_limit_bytes = 12UL << 20 },
 		{ .pcp_batch = 64, .pcp_high = 32 },
 		{ .fail_probability = 1.5 },
+		{ .pcp_orders = 5 },
 	};
 	struct page_alloc_config high_only = { .arena_bytes = ARENA, .pcp_high = 8 };
 	char err[256];
@@ -192,6 +231,7 @@ int main(void)
 	test_exhaust_order0();
 	test_mixed_orders();
 	page_test_stop(topo);
+	test_pcp_orders();
 	test_bad_config();
 	printf("page_buddy: ok\n");
 	return 0;

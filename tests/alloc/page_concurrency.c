@@ -138,6 +138,7 @@ int main(void)
 		.node_limit_bytes = 64UL << 20,
 		.pcp_batch = 8,
 		.pcp_high = 24,
+		.pcp_orders = 4,		/* orders 0..3 on pcp lists, 5 straight to the zone */
 	};
 	struct worker w[NR_THREADS];
 	struct page_alloc_stats st;
