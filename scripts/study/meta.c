@@ -37,34 +37,10 @@ struct sb_study_meta {
 	const char *c2c_why;		/* why not (no PMU, not requested, ...) */
 };
 
-static void json_string(FILE *f, const char *s)
-{
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch == '\n')
-			fputs("\\n", f);
-		else if (ch == '\t')
-			fputs("\\t", f);
-		else if (ch < 0x20)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
-}
-
 static void json_field(FILE *f, const char *key, const char *val)
 {
 	fprintf(f, "  \"%s\": ", key);
-	json_string(f, val);
+	sb_json_string(f, val);
 	fputs(",\n", f);
 }
 
@@ -237,7 +213,7 @@ static void write_perf(FILE *f, const struct sb_study_meta *m)
 	json_field(f, "perf_stat_why_na", m->perf_stat ? m->perf_why : "not requested (--perf-stat)");
 	fprintf(f, "  \"c2c\": %s,\n", m->c2c ? "true" : "false");
 	fprintf(f, "  \"c2c_why_not\": ");
-	json_string(f, m->c2c ? NULL : m->c2c_why);
+	sb_json_string(f, m->c2c ? NULL : m->c2c_why);
 	fputs("\n", f);
 }
 

@@ -40,6 +40,9 @@ int    sb_parse_cpu_list(const char *cmd, const char *opt, const char *val, int 
 
 /* ---- report.c: one table of runs, printed as table, csv or json ---- */
 
+/* s as a JSON string literal with escapes; NULL prints null. */
+void sb_json_string(FILE *f, const char *s);
+
 struct sb_report;
 struct sb_report *sb_report_new(void);
 void sb_report_row(struct sb_report *);                 /* start a new row */

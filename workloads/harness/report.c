@@ -258,8 +258,12 @@ static void print_csv(const struct sb_report *r, FILE *f)
 
 /* ---- json ---- */
 
-static void print_json_string(const char *s, FILE *f)
+void sb_json_string(FILE *f, const char *s)
 {
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
 	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char ch = (unsigned char)*s;
@@ -290,12 +294,12 @@ static void print_json(const struct sb_report *r, FILE *f)
 			const char *t = cell_text(cl, buf, sizeof(buf));
 
 			fputs(c ? ", " : "", f);
-			print_json_string(r->cols[c], f);
+			sb_json_string(f, r->cols[c]);
 			fputs(": ", f);
 			if (!t)
 				fputs("null", f);
 			else if (cl->kind == CELL_STR)
-				print_json_string(t, f);
+				sb_json_string(f, t);
 			else
 				fputs(t, f);
 		}
