@@ -70,7 +70,11 @@ static inline void sb_lockstat_add(struct sb_lockstat *sum, const struct sb_lock
  * four qnodes per CPU for its four contexts.  A slot is claimed by the owning thread
  * only, by writing the lock's address into held[]; a signal handler that interrupts
  * the claim runs to completion before the thread resumes, so the two never share a
- * slot.  Slots are found again by lock address, so release order is free.
+ * slot.  Slots are found again by lock address, so release order is free.  The same
+ * lock may have two slots at once: a handler's nolock trylock can succeed while the
+ * interrupted context is between claiming its slot and swapping the tail, or between
+ * releasing the tail and freeing its slot.  Handlers nest, so the innermost context's
+ * slot is the one claimed last: claim[] orders the claims and find picks the newest.
  */
 #define SB_QNODE_SLOTS 4
 #define SB_QNODE_MAX 16383		/* registered nodes: 14 bits of qspin's tail */
@@ -83,6 +87,8 @@ struct sb_qslot {
 struct sb_qnode {
 	struct sb_qslot slot[SB_QNODE_SLOTS];
 	const void *held[SB_QNODE_SLOTS];	/* lock using slot i; NULL: free */
+	unsigned long claim[SB_QNODE_SLOTS];	/* when slot i was claimed (nr_claims) */
+	unsigned long nr_claims;	/* owning thread only; see above for handlers */
 	unsigned int id;		/* registry index + 1; 0: not registered */
 };
 
@@ -157,6 +163,12 @@ static inline int sb_qnode_get_slot(struct sb_qnode *qn, const void *lock)
 {
 	for (int i = 0; i < SB_QNODE_SLOTS; i++) {
 		if (!__atomic_load_n(&qn->held[i], __ATOMIC_RELAXED)) {
+			/*
+			 * Plain increment: a handler that interrupts it frees every
+			 * slot it claims before returning, so a lost update never
+			 * orders two live slots wrongly.
+			 */
+			qn->claim[i] = ++qn->nr_claims;
 			__atomic_store_n(&qn->held[i], lock, __ATOMIC_RELAXED);
 			__atomic_signal_fence(__ATOMIC_SEQ_CST);
 			return i;
@@ -166,14 +178,20 @@ static inline int sb_qnode_get_slot(struct sb_qnode *qn, const void *lock)
 	return -1;
 }
 
-/* The slot @lock was taken with (mcs unlock). */
+/* The slot this context took @lock with (mcs unlock): the newest claim for it. */
 static inline int sb_qnode_find_slot(struct sb_qnode *qn, const void *lock)
 {
-	for (int i = 0; i < SB_QNODE_SLOTS; i++)
-		if (__atomic_load_n(&qn->held[i], __ATOMIC_RELAXED) == lock)
-			return i;
-	sb_lock_fatal("unlock of a queued lock this context does not hold");
-	return -1;
+	int found = -1;
+
+	for (int i = 0; i < SB_QNODE_SLOTS; i++) {
+		if (__atomic_load_n(&qn->held[i], __ATOMIC_RELAXED) != lock)
+			continue;
+		if (found < 0 || qn->claim[i] > qn->claim[found])
+			found = i;
+	}
+	if (found < 0)
+		sb_lock_fatal("unlock of a queued lock this context does not hold");
+	return found;
 }
 
 static inline void sb_qnode_put_slot(struct sb_qnode *qn, int i)
