@@ -33,11 +33,17 @@ foreach(p ${SB_PATTERNS})
 endforeach()
 
 # One thread: never contended, never a failed trylock, at most one bounce (the
-# first acquisition, if the lock's last_cpu starts elsewhere).
+# first acquisition, if the lock's last_cpu starts elsewhere).  pthread kinds
+# under lock/sb acquire inside glibc, where contention is not visible: n/a.
 foreach(p ${SB_PATTERNS})
   foreach(k ${SB_LOCK_KINDS})
+    set(contended 0)
+    if(k MATCHES "^(pspin|pmutex)$" AND p MATCHES "^(lock|sb)$")
+      set(contended n/a)
+    endif()
     sb_lock_test(lock.single.${p}.${k}
-      contended_frac==0 con_bounces_per_acq==0 "acq_bounces_per_acq*acquisitions<=1.01"
+      contended_frac==${contended} con_bounces_per_acq==${contended}
+      "acq_bounces_per_acq*acquisitions<=1.01"
       rmw_per_contended_acq==n/a nolock_fail_rate==0
       -- $<TARGET_FILE:sheafbench-${p}>
       lock --kind ${k} --threads 1 --pin 0 --nolock-fraction 0.5 --duration 100ms
