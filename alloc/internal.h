@@ -206,7 +206,6 @@ static inline void stat_locked(struct slub_percpu_sheaves *pcs, enum sheafalloc_
 	__atomic_store_n(&pcs->stat[i], __atomic_load_n(&pcs->stat[i], __ATOMIC_RELAXED) + 1,
 			 __ATOMIC_RELAXED);
 }
-void lockstat_fold(struct sb_lockstat *total, const struct sb_lockstat *st);
 void cache_stats_sum(struct kmem_cache *s, struct sheafalloc_stats *out);
 void stats_retire_cache(struct kmem_cache *s);
 void stats_reset_retired(void);

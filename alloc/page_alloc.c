@@ -353,12 +353,38 @@ static struct sb_lockctx zone_lockctx(int cpu)
 	};
 }
 
+/*
+ * The lock path counts into a private sb_lockstat, folded into the CPU's shared
+ * one afterwards: another thread may be counting on the same CPU number.
+ */
+static bool zone_lock_acquire(struct zone *z, bool nolock, struct sb_lockctx *ctx)
+{
+	struct sb_lockstat *shared = ctx->st, st = { 0 };
+	bool locked;
+
+	ctx->st = &st;
+	locked = SB_ALLOC_LOCK(acquire)(&z->lock, nolock, ctx);
+	ctx->st = shared;
+	sb_lockstat_fold_shared(shared, &st);
+	return locked;
+}
+
+static void zone_lock_release(struct zone *z, struct sb_lockctx *ctx)
+{
+	struct sb_lockstat *shared = ctx->st, st = { 0 };
+
+	ctx->st = &st;
+	SB_ALLOC_LOCK(release)(&z->lock, ctx);
+	ctx->st = shared;
+	sb_lockstat_fold_shared(shared, &st);
+}
+
 /* Takes zone->lock (only tries when nolock) and drains the deferred frees. */
 static bool zone_lock(struct zone *z, bool nolock, struct sb_lockctx *ctx)
 {
 	if (unlikely(!zone_qnode_tracked) && !nolock)
 		zone_qnode_track();
-	if (!SB_ALLOC_LOCK(acquire)(&z->lock, nolock, ctx))
+	if (!zone_lock_acquire(z, nolock, ctx))
 		return false;
 	zone_drain_deferred(z, ctx->cpu);
 	return true;
@@ -366,7 +392,7 @@ static bool zone_lock(struct zone *z, bool nolock, struct sb_lockctx *ctx)
 
 static void zone_unlock(struct zone *z, struct sb_lockctx *ctx)
 {
-	SB_ALLOC_LOCK(release)(&z->lock, ctx);
+	zone_lock_release(z, ctx);
 }
 
 static struct page *rmqueue_zone(struct zone *z, unsigned int order, bool nolock, int cpu)
@@ -827,8 +853,8 @@ void page_alloc_read_stats(struct page_alloc_stats *out)
 #define PAGE_ALLOC_STAT_SUM(name) out->name += READ_ONCE(p->stat[STAT_##name]);
 		PAGE_ALLOC_STAT_ITEMS(PAGE_ALLOC_STAT_SUM)
 #undef PAGE_ALLOC_STAT_SUM
-		sb_lockstat_add(&out->zone_lock, &p->zone_lock);
-		sb_lockstat_add(&out->pcp_lock, &p->pcp_lock);
+		sb_lockstat_read_shared(&out->zone_lock, &p->zone_lock);
+		sb_lockstat_read_shared(&out->pcp_lock, &p->pcp_lock);
 	}
 	for (int node = 0; node < pa.nr_nodes; node++) {
 		out->pages_free += READ_ONCE(pa.zones[node].pages_free);
@@ -952,12 +978,12 @@ void page_alloc_zone_lock_for_test(int node)
 
 	if (!zone_qnode_tracked)
 		zone_qnode_track();
-	SB_ALLOC_LOCK(acquire)(&pa.zones[node].lock, false, &ctx);
+	zone_lock_acquire(&pa.zones[node], false, &ctx);
 }
 
 void page_alloc_zone_unlock_for_test(int node)
 {
 	struct sb_lockctx ctx = zone_lockctx(this_cpu());
 
-	SB_ALLOC_LOCK(release)(&pa.zones[node].lock, &ctx);
+	zone_lock_release(&pa.zones[node], &ctx);
 }

@@ -55,7 +55,7 @@ void lock_site_begin(struct lock_site *ls, bool nolock)
 
 void lock_site_end(struct lock_site *ls, struct sb_lockstat *total)
 {
-	lockstat_fold(total, &ls->st);
+	sb_lockstat_fold_shared(total, &ls->st);
 }
 
 /* ---- cache list (normal context only) ---- */

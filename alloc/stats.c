@@ -16,19 +16,6 @@ const char *const sheafalloc_stat_names[NR_SHEAFALLOC_STATS] = {
 /* Caches already destroyed; under cache_list_lock(). */
 static struct sheafalloc_stats retired;
 
-void lockstat_fold(struct sb_lockstat *total, const struct sb_lockstat *st)
-{
-#define FOLD(f) if (st->f) __atomic_fetch_add(&total->f, st->f, __ATOMIC_RELAXED);
-	SB_LOCKSTAT_FIELDS(FOLD)
-#undef FOLD
-}
-
-static void lockstat_read(struct sb_lockstat *sum, const struct sb_lockstat *st)
-{
-#define READ(f) sum->f += __atomic_load_n(&st->f, __ATOMIC_RELAXED);
-	SB_LOCKSTAT_FIELDS(READ)
-#undef READ
-}
 
 static void stats_add_item(struct sheafalloc_stats *out, int item, uint64_t v)
 {
@@ -65,8 +52,8 @@ void cache_stats_sum(struct kmem_cache *s, struct sheafalloc_stats *out)
 
 		for (int i = 0; i < NR_SHEAFALLOC_STATS; i++)
 			stats_add_item(out, i, __atomic_load_n(&pcs->stat[i], __ATOMIC_RELAXED));
-		lockstat_read(&out->barn_lock, &pcs->barn_lock);
-		lockstat_read(&out->list_lock, &pcs->list_lock);
+		sb_lockstat_read_shared(&out->barn_lock, &pcs->barn_lock);
+		sb_lockstat_read_shared(&out->list_lock, &pcs->list_lock);
 	}
 }
 

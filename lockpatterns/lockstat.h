@@ -63,6 +63,26 @@ static inline void sb_lockstat_add(struct sb_lockstat *sum, const struct sb_lock
 }
 
 /*
+ * Per-CPU counts in userspace are shared: two threads can run on one CPU number
+ * (preemption, migration, a signal handler).  Such a site counts one acquisition
+ * into a private sb_lockstat and folds it in with relaxed atomic adds; readers use
+ * sb_lockstat_read_shared().
+ */
+static inline void sb_lockstat_fold_shared(struct sb_lockstat *shared, const struct sb_lockstat *s)
+{
+#define SB_LOCKSTAT_FOLD(f) if (s->f) __atomic_fetch_add(&shared->f, s->f, __ATOMIC_RELAXED);
+	SB_LOCKSTAT_FIELDS(SB_LOCKSTAT_FOLD)
+#undef SB_LOCKSTAT_FOLD
+}
+
+static inline void sb_lockstat_read_shared(struct sb_lockstat *sum, const struct sb_lockstat *shared)
+{
+#define SB_LOCKSTAT_READ(f) sum->f += __atomic_load_n(&shared->f, __ATOMIC_RELAXED);
+	SB_LOCKSTAT_FIELDS(SB_LOCKSTAT_READ)
+#undef SB_LOCKSTAT_READ
+}
+
+/*
  * Queue nodes for mcs and qspin.  One struct sb_qnode per thread; it carries
  * SB_QNODE_SLOTS queue positions so that a thread may hold (mcs) or wait for
  * (qspin) several queued locks at once - nested locks, or a signal handler's nolock
