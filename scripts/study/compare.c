@@ -499,6 +499,24 @@ static int count_distinct(const struct sb_csv_doc *doc, int c)
 	return n;
 }
 
+static bool has_na(const struct sb_csv_doc *doc, int c)
+{
+	for (int r = 0; r < doc->nr_rows; r++)
+		if (!strcmp(sb_csv_cell(doc, r, c), "n/a"))
+			return true;
+	return false;
+}
+
+/*
+ * A parameter that applies to some variants only (sheaf_capacity is n/a for
+ * glibc, jemalloc, ...) must not split them into different configurations when
+ * it has one value wherever it applies.
+ */
+static bool is_partial_constant(const struct sb_csv_doc *doc, int c)
+{
+	return has_na(doc, c) && count_distinct(doc, c) <= 2;
+}
+
 /* Baseline first, then the patterns in their design.md order, then by name. */
 static int level_rank(const char *v)
 {
@@ -582,7 +600,7 @@ static void choose_key_cols(struct sb_cmp *cmp, struct key_cols *k, int bc)
 	k->varies = sb_cmp_calloc(doc->nr_cols, sizeof(bool));
 	k->nr = 0;
 	for (int c = 0; c < doc->nr_cols; c++)
-		if (c != bc && is_param_col(doc, c)) {
+		if (c != bc && is_param_col(doc, c) && !is_partial_constant(doc, c)) {
 			k->varies[k->nr] = count_distinct(doc, c) > 1;
 			k->cols[k->nr++] = c;
 		}
