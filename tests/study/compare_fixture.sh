@@ -44,6 +44,17 @@ grep -q "sheaf/glibc" <<<"$alloc" || bad "--by allocator: no sheaf/glibc column"
 # 3 runs a side: an interval, but no verdict (under SB_MIN_REPS_FOR_VERDICT)
 grep -Eq "^ +1  .*\] \?  .*\] \?$" <<<"$alloc" || bad "3 runs: expected '?' marks:"$'\n'"$alloc"
 
+# real runs print sheaf_capacity n/a for the other allocators: that must not
+# split them from sheaf's runs (every ratio would be n/a)
+tmp=$(mktemp -d) && trap 'rm -rf "$tmp"' EXIT
+awk -F, -v OFS=, 'NR > 1 && $6 != "sheaf" { $11 = "n/a" } { print }' \
+	"$fx/runs-churn.csv" >"$tmp/runs-churn.csv"
+na=$("$cli" compare "$tmp/runs-churn.csv" --by allocator --baseline glibc) ||
+	bad "--by allocator with n/a sheaf_capacity exited $?"
+grep -Eq "^ +2  [0-9.]+ \[.*sheaf|^ +2  .* 1\.[0-9]+ \[[0-9.,]+\] \?$" <<<"$na" ||
+	bad "n/a sheaf_capacity split the allocators:"$'\n'"$na"
+grep -q "n/a" <<<"$(grep -E '^ +[12]  ' <<<"$na")" && bad "ratios printed as n/a:"$'\n'"$na"
+
 # rows along another parameter: kinds as rows, one block per thread count
 rows=$("$cli" compare "$fx/runs.csv" --rows kind) || bad "--rows kind exited $?"
 grep -q "^threads 4$" <<<"$rows" && grep -Eq "^ +qspin  .* \+ .* \+$" <<<"$rows" ||
