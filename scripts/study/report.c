@@ -393,9 +393,18 @@ static void allocator_section(const struct sb_rundir *res, const struct sb_csv_d
 	block_section(res, doc, &o, out);
 }
 
+/*
+ * Besides throughput, the costs the ttl/sb argument is about: RMWs on the lock
+ * word, the plain reads a failed test-first trylock adds (qspin, ticket), and
+ * lock_stat's acquisition bounces.
+ */
+static const char *const cost_metrics[] = {
+	"rmw_per_acq", "test_reads_per_acq", "acq_bounces_per_acq", NULL
+};
+
 static void blocks_section(const struct sb_rundir *res, FILE *out)
 {
-	static const char *const metrics[] = { "rmw_per_acq", "acq_bounces_per_acq", NULL };
+	const char *const *metrics = cost_metrics;
 
 	fprintf(out, "## Comparisons (paste-ready for a changelog)\n\n");
 	for (int i = 0; i < res->nr_docs; i++) {
@@ -470,7 +479,7 @@ static void summary_of_doc(const struct sb_csv_doc *doc, const char *metric, FIL
 /* Verdict counts over all configurations, per workload: the answer at a glance. */
 static void summary_section(const struct sb_rundir *res, FILE *out)
 {
-	static const char *const metrics[] = { "rmw_per_acq", "acq_bounces_per_acq", NULL };
+	const char *const *metrics = cost_metrics;
 
 	fprintf(out, "## ttl against sb and tro, in short\n\n"
 		"Does trylock-then-lock (ttl) cost more than separate branches (sb) or a"
