@@ -53,8 +53,8 @@ static const char *const page_columns[] = {
 	"workload", "pattern", "threads", "order_max", "batch", "nolock_fraction", "pin",
 	"duration_s", "ops", "ops_per_s", "pages_per_s", "ns_per_op", "op_p50_ns",
 	"op_p99_ns", "op_p999_ns", "op_max_ns", "jain", "cpu_time_s", "zone_acquisitions",
-	"contended_frac", "rmw_per_acq", "acq_bounces_per_acq", "con_bounces_per_acq",
-	"nolock_fail_rate", "pcp_refills_per_kop", "pcp_drains_per_kop", NULL,
+	"contended_frac", "rmw_per_acq", "test_reads_per_acq", "acq_bounces_per_acq",
+	"con_bounces_per_acq", "nolock_fail_rate", "pcp_refills_per_kop", "pcp_drains_per_kop", NULL,
 };
 
 struct output {

@@ -381,6 +381,7 @@ static void report_zone_lock(struct sb_report *rep, const struct page_run *r, do
 	sb_report_f64(rep, "zone_acq_per_kop", ratio(acq, kops));
 	sb_report_f64(rep, "contended_frac", ratio(DELTA(zone_lock.contended), acq));
 	sb_report_f64(rep, "rmw_per_acq", ratio(DELTA(zone_lock.rmw), acq));
+	sb_report_f64(rep, "test_reads_per_acq", ratio(DELTA(zone_lock.test_reads), acq));
 	sb_report_f64(rep, "acq_bounces_per_acq", ratio(DELTA(zone_lock.acq_bounces), acq));
 	sb_report_f64(rep, "con_bounces_per_acq", ratio(DELTA(zone_lock.con_bounces), acq));
 	sb_report_f64(rep, "nolock_fail_rate", ratio(DELTA(nolock_failures), DELTA(nolock_attempts)));
