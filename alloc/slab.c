@@ -598,10 +598,9 @@ unsigned long cache_release_slabs(struct kmem_cache *s, bool report)
 	return leaked;
 }
 
-/* Sheaves, barns and deferred lists back to the slabs (normal context). */
-void cache_empty_sheaves(struct kmem_cache *s)
+/* Every barn's sheaves and every CPU's deferred frees back to the slabs (normal context). */
+static void drain_barns_and_deferred(struct kmem_cache *s)
 {
-	pcs_free_sheaves(s);
 	for (int n = 0; n < sa.nr_nodes; n++) {
 		struct slab_sheaf *sheaf;
 
@@ -613,6 +612,13 @@ void cache_empty_sheaves(struct kmem_cache *s)
 	}
 	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
 		deferred_drain(s, cpu);
+}
+
+/* Sheaves, barns and deferred lists back to the slabs (normal context). */
+void cache_empty_sheaves(struct kmem_cache *s)
+{
+	pcs_free_sheaves(s);
+	drain_barns_and_deferred(s);
 }
 
 /* ---- public API ---- */
@@ -716,17 +722,7 @@ void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
 unsigned long kmem_cache_shrink(struct kmem_cache *s)
 {
 	pcs_flush_all(s);
-	for (int n = 0; n < sa.nr_nodes; n++) {
-		struct slab_sheaf *sheaf;
-
-		while ((sheaf = barn_pop_any(&s->node[n].barn))) {
-			slab_free_bulk(s, sheaf->objects, (int)sheaf->size, false);
-			sheaf->size = 0;
-			sheaf_free(s, sheaf, false);
-		}
-	}
-	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
-		deferred_drain(s, cpu);
+	drain_barns_and_deferred(s);
 	return slab_shrink_node_lists(s);
 }
 
