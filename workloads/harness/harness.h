@@ -34,6 +34,12 @@ enum sb_format sb_parse_format(const char *cmd, const char *val);       /* --for
  * --pin none|compact|scatter|LIST where LIST is like "0,2,4-7" (logical CPUs).
  * Returns the number of CPUs stored in list for SB_PIN_LIST, else 0.
  */
+/*
+ * argv[*i] is "--name=value", or "--name" with the value in argv[*i + 1]: copies
+ * "--name" into opt, returns the value and leaves *i on the last word used.
+ * A missing value is a usage error (exit 2).
+ */
+const char *sb_option_value(const char *cmd, int argc, char **argv, int *i, char *opt, size_t optlen);
 int    sb_parse_pin(const char *cmd, const char *val, enum sb_pin *pin, int *list, int maxlist);
 /* A CPU list "0,2,4-7" for option opt; returns its length (>= 1). */
 int    sb_parse_cpu_list(const char *cmd, const char *opt, const char *val, int *list, int maxlist);

@@ -126,7 +126,7 @@ static int parse_options(struct page_opts *o, int argc, char **argv)
 	o->duration_ns = 1000000000ull;
 	o->batch = 256;
 	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *eq = strchr(arg, '='), *val;
+		const char *arg = argv[i], *val;
 		char opt[64];
 
 		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -135,15 +135,7 @@ static int parse_options(struct page_opts *o, int argc, char **argv)
 		}
 		if (strncmp(arg, "--", 2))
 			sb_die_usage(PAGE_CMD, "'%s' is not an option (see --help)", arg);
-		if (eq) {
-			snprintf(opt, sizeof(opt), "%.*s", (int)(eq - arg), arg);
-			val = eq + 1;
-		} else {
-			snprintf(opt, sizeof(opt), "%s", arg);
-			if (i + 1 >= argc)
-				sb_die_usage(PAGE_CMD, "%s: needs a value", arg);
-			val = argv[++i];
-		}
+		val = sb_option_value(PAGE_CMD, argc, argv, &i, opt, sizeof(opt));
 		if (!parse_one(o, opt, val))
 			sb_die_usage(PAGE_CMD, "%s: is not an option of page (see --help)", opt);
 	}

@@ -165,7 +165,7 @@ int slab_parse_options(struct slab_opts *o, int argc, char **argv)
 {
 	opts_defaults(o);
 	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *eq, *val;
+		const char *arg = argv[i], *val;
 		char opt[64];
 
 		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -181,16 +181,7 @@ int slab_parse_options(struct slab_opts *o, int argc, char **argv)
 					     "larson, cache-scratch, nmi", arg);
 			continue;
 		}
-		eq = strchr(arg, '=');
-		if (eq) {
-			snprintf(opt, sizeof(opt), "%.*s", (int)(eq - arg), arg);
-			val = eq + 1;
-		} else {
-			snprintf(opt, sizeof(opt), "%s", arg);
-			if (i + 1 >= argc)
-				sb_die_usage(SLAB_CMD, "%s: needs a value", arg);
-			val = argv[++i];
-		}
+		val = sb_option_value(SLAB_CMD, argc, argv, &i, opt, sizeof(opt));
 		if (!parse_one(o, opt, val))
 			sb_die_usage(SLAB_CMD, "%s: is not an option of slab (see --help)", opt);
 	}
