@@ -37,7 +37,7 @@ static int parse_error(struct csv_parser *ps, int line, const char *fmt, ...)
 	return -1;
 }
 
-static void *xrealloc(void *p, size_t size)
+void *sb_xrealloc(void *p, size_t size)
 {
 	void *q = realloc(p, size ? size : 1);
 
@@ -52,7 +52,7 @@ static void push_field(struct csv_parser *ps, char *f)
 {
 	if (ps->nr_fields == ps->cap_fields) {
 		ps->cap_fields = ps->cap_fields ? 2 * ps->cap_fields : 16;
-		ps->fields = xrealloc(ps->fields, ps->cap_fields * sizeof(*ps->fields));
+		ps->fields = sb_xrealloc(ps->fields, ps->cap_fields * sizeof(*ps->fields));
 	}
 	ps->fields[ps->nr_fields++] = f;
 }
@@ -62,7 +62,7 @@ static char *read_quoted(struct csv_parser *ps)
 {
 	int start_line = ps->line;
 	size_t cap = 32, n = 0;
-	char *out = xrealloc(NULL, cap);
+	char *out = sb_xrealloc(NULL, cap);
 
 	for (;;) {
 		if (ps->p == ps->end) {
@@ -81,7 +81,7 @@ static char *read_quoted(struct csv_parser *ps)
 			ps->line++;
 		}
 		if (n + 2 > cap)
-			out = xrealloc(out, cap *= 2);
+			out = sb_xrealloc(out, cap *= 2);
 		out[n++] = c;
 	}
 	out[n] = '\0';
@@ -176,7 +176,7 @@ static int take_header(struct csv_parser *ps, struct sb_csv_doc *doc)
 	if (r < 0)
 		return -1;
 	doc->nr_cols = ps->nr_fields;
-	doc->cols = xrealloc(NULL, ps->nr_fields * sizeof(char *));
+	doc->cols = sb_xrealloc(NULL, ps->nr_fields * sizeof(char *));
 	memcpy(doc->cols, ps->fields, ps->nr_fields * sizeof(char *));
 	ps->nr_fields = 0;	/* ownership moved to doc */
 	return check_header(ps, doc);
@@ -198,8 +198,8 @@ static int take_rows(struct csv_parser *ps, struct sb_csv_doc *doc)
 					   ps->nr_fields < doc->nr_cols ? " (truncated row?)" : "");
 		if (doc->nr_rows == cap) {
 			cap = cap ? 2 * cap : 64;
-			doc->cells = xrealloc(doc->cells, (size_t)cap * doc->nr_cols * sizeof(char *));
-			doc->lines = xrealloc(doc->lines, cap * sizeof(int));
+			doc->cells = sb_xrealloc(doc->cells, (size_t)cap * doc->nr_cols * sizeof(char *));
+			doc->lines = sb_xrealloc(doc->lines, cap * sizeof(int));
 		}
 		memcpy(doc->cells + (size_t)doc->nr_rows * doc->nr_cols, ps->fields,
 		       doc->nr_cols * sizeof(char *));
@@ -218,14 +218,14 @@ static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	buf = xrealloc(NULL, cap);
+	buf = sb_xrealloc(NULL, cap);
 	for (;;) {
 		size_t got = fread(buf + n, 1, cap - n, f);
 
 		n += got;
 		if (n < cap)
 			break;
-		buf = xrealloc(buf, cap *= 2);
+		buf = sb_xrealloc(buf, cap *= 2);
 	}
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: read error", path);
@@ -256,7 +256,7 @@ struct sb_csv_doc *sb_csv_load(const char *path, char *err, size_t errlen)
 
 	if (!buf)
 		return NULL;
-	doc = xrealloc(NULL, sizeof(*doc));
+	doc = sb_xrealloc(NULL, sizeof(*doc));
 	memset(doc, 0, sizeof(*doc));
 	doc->path = strdup(path);
 	ps.p = buf;

@@ -14,6 +14,9 @@
 #include <stdio.h>
 #include <time.h>
 
+/* realloc that exits(1) with a message when out of memory (size 0 is 1). */
+void *sb_xrealloc(void *p, size_t size);
+
 /* Front-end commands (argv[0] = the command name). */
 int cmd_study(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -10,16 +10,6 @@
 
 #include "study.h"
 
-static void *xrealloc(void *p, size_t size)
-{
-	p = realloc(p, size ? size : 1);
-	if (!p) {
-		perror("sheafbench study");
-		exit(1);
-	}
-	return p;
-}
-
 /* A flag (a bare word in the run line) has no values and no choice to make. */
 static bool axis_is_flag(const struct sb_study_axis *ax)
 {
@@ -56,7 +46,7 @@ static char *variant_id(const struct sb_study_run *run, const int *idx)
 	for (int a = 0; a < run->nr_axes; a++)
 		len += strlen(run->axes[a].key) + 2 +
 		       (axis_is_flag(&run->axes[a]) ? 0 : strlen(run->axes[a].values[idx[a]]));
-	id = xrealloc(NULL, len);
+	id = sb_xrealloc(NULL, len);
 	strcpy(id, run->workload);
 	for (int a = 0; a < run->nr_axes; a++) {
 		strcat(id, ":");
@@ -72,7 +62,7 @@ static char *variant_id(const struct sb_study_run *run, const int *idx)
 /* workload [positional workload=] --key value ... ; NULL-terminated. */
 static char **variant_args(const struct sb_study_run *run, const int *idx, int *nr)
 {
-	char **args = xrealloc(NULL, (size_t)(2 * run->nr_axes + 2) * sizeof(char *));
+	char **args = sb_xrealloc(NULL, (size_t)(2 * run->nr_axes + 2) * sizeof(char *));
 	int n = 0;
 
 	args[n++] = strdup(run->workload);
@@ -84,7 +74,7 @@ static char **variant_args(const struct sb_study_run *run, const int *idx, int *
 
 		if (!strcmp(run->axes[a].key, "workload"))
 			continue;
-		args[n] = xrealloc(NULL, len);
+		args[n] = sb_xrealloc(NULL, len);
 		snprintf(args[n++], len, "--%s", run->axes[a].key);
 		if (!axis_is_flag(&run->axes[a]))
 			args[n++] = strdup(run->axes[a].values[idx[a]]);
@@ -102,9 +92,9 @@ int sb_study_expand(const struct sb_study *st, struct sb_study_variant **out)
 	for (int r = 0; r < st->nr_runs; r++) {
 		const struct sb_study_run *run = &st->runs[r];
 		int nv = run_nr_variants(run);
-		int *idx = xrealloc(NULL, (size_t)(run->nr_axes + 1) * sizeof(int));
+		int *idx = sb_xrealloc(NULL, (size_t)(run->nr_axes + 1) * sizeof(int));
 
-		v = xrealloc(v, (size_t)(n + nv) * sizeof(*v));
+		v = sb_xrealloc(v, (size_t)(n + nv) * sizeof(*v));
 		for (int k = 0; k < nv; k++, n++) {
 			index_to_choice(run, k, idx);
 			v[n].id = variant_id(run, idx);
@@ -133,7 +123,7 @@ static int cmp_variant_id(const void *a, const void *b)
 int sb_study_check_unique(const struct sb_study *st, const struct sb_study_variant *v, int n,
 			  char *err, size_t errlen)
 {
-	const struct sb_study_variant **p = xrealloc(NULL, (size_t)n * sizeof(*p));
+	const struct sb_study_variant **p = sb_xrealloc(NULL, (size_t)n * sizeof(*p));
 	int ret = 0;
 
 	for (int i = 0; i < n; i++)

@@ -20,25 +20,15 @@
 
 #include "study.h"
 
-static void *xrealloc(void *p, size_t size)
-{
-	p = realloc(p, size ? size : 1);
-	if (!p) {
-		perror("sheafbench study");
-		exit(1);
-	}
-	return p;
-}
-
 static char *xstrdup(const char *s)
 {
-	return strcpy(xrealloc(NULL, strlen(s) + 1), s);
+	return strcpy(sb_xrealloc(NULL, strlen(s) + 1), s);
 }
 
 static char *path_join(const char *dir, const char *name)
 {
 	size_t len = strlen(dir) + strlen(name) + 2;
-	char *p = xrealloc(NULL, len);
+	char *p = sb_xrealloc(NULL, len);
 
 	snprintf(p, len, "%s/%s", dir, name);
 	return p;
@@ -46,7 +36,7 @@ static char *path_join(const char *dir, const char *name)
 
 static void add_file(struct sb_results *r, const char *name, const char *header)
 {
-	r->files = xrealloc(r->files, (size_t)(r->nr_files + 1) * sizeof(*r->files));
+	r->files = sb_xrealloc(r->files, (size_t)(r->nr_files + 1) * sizeof(*r->files));
 	r->files[r->nr_files].name = xstrdup(name);
 	r->files[r->nr_files].header = xstrdup(header);
 	r->nr_files++;
@@ -54,7 +44,7 @@ static void add_file(struct sb_results *r, const char *name, const char *header)
 
 static void add_done(struct sb_results *r, const char *variant, int rep)
 {
-	r->done = xrealloc(r->done, (size_t)(r->nr_done + 1) * sizeof(*r->done));
+	r->done = sb_xrealloc(r->done, (size_t)(r->nr_done + 1) * sizeof(*r->done));
 	r->done[r->nr_done].variant = xstrdup(variant);
 	r->done[r->nr_done].rep = rep;
 	r->nr_done++;
@@ -175,7 +165,7 @@ int sb_results_load(struct sb_results *r, char *err, size_t errlen)
 	}
 	while ((de = readdir(d)))
 		if (is_runs_file(de->d_name)) {
-			names = xrealloc(names, (size_t)(n + 1) * sizeof(char *));
+			names = sb_xrealloc(names, (size_t)(n + 1) * sizeof(char *));
 			names[n++] = xstrdup(de->d_name);
 		}
 	closedir(d);
@@ -269,7 +259,7 @@ int sb_results_append(struct sb_results *r, const char *workload, const char *he
 		if (strcmp(r->files[i].header, header))
 			continue;
 		path = path_join(r->dir, r->files[i].name);
-		buf = xrealloc(NULL, rl + 2);
+		buf = sb_xrealloc(NULL, rl + 2);
 		ret = write_all(path, 0, buf, (size_t)sprintf(buf, "%s\n", row));
 		free(buf);
 		free(path);
@@ -279,7 +269,7 @@ int sb_results_append(struct sb_results *r, const char *workload, const char *he
 	new_file_name(r, wl, name, sizeof(name));
 	path = path_join(r->dir, name);
 	/* header and first row in one write: a new file never holds a header alone */
-	buf = xrealloc(NULL, hl + rl + 3);
+	buf = sb_xrealloc(NULL, hl + rl + 3);
 	ret = write_all(path, O_CREAT | O_EXCL, buf, (size_t)sprintf(buf, "%s\n%s\n", header, row));
 	free(buf);
 	free(path);
