@@ -233,8 +233,11 @@ void slab_debug_on_free(struct kmem_cache *s, const void *obj, const char *fn);
 /* sheaf.c: layer 4, per-CPU sheaves */
 struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags);
 void sheaf_free(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock);
-void *alloc_from_pcs(struct kmem_cache *s, const struct slab_alloc_context *ctx);
-bool free_to_pcs(struct kmem_cache *s, void *obj, bool nolock);
+/* Slow paths of sheaf_fastpath.h; caller holds the pcs lock.  NULL: give up. */
+struct slab_sheaf *pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
+					  int cpu, const struct slab_alloc_context *ctx);
+struct slab_sheaf *pcs_replace_full_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
+					 int cpu, bool nolock);
 void pcs_flush_all(struct kmem_cache *s);
 void pcs_free_sheaves(struct kmem_cache *s);
 void pcs_count(struct kmem_cache *s, uint64_t *nr_sheaves, uint64_t *objects);

@@ -12,6 +12,7 @@
 #include <sched.h>
 
 #include "internal.h"
+#include "sheaf_fastpath.h"
 
 /* ---- sheaf structures: kmalloc'ed, but never through sheaves themselves ---- */
 
@@ -40,27 +41,7 @@ void sheaf_free(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock)
 	stat(s, STAT_sheaf_free);
 }
 
-/* ---- the per-CPU trylock ---- */
-
-static inline struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s, int *cpup)
-{
-	int cpu = this_cpu();
-	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
-
-	*cpup = cpu;
-	if (unlikely(atomic_load_explicit(&pcs->locked, memory_order_relaxed) ||
-		     atomic_exchange_explicit(&pcs->locked, 1, memory_order_acquire))) {
-		stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
-		return NULL;
-	}
-	stat_locked(pcs, STAT_pcs_trylock);
-	return pcs;
-}
-
-static inline void pcs_unlock(struct slub_percpu_sheaves *pcs)
-{
-	atomic_store_explicit(&pcs->locked, 0, memory_order_release);
-}
+/* ---- other CPUs' sheaves ---- */
 
 /* Normal context, another CPU's sheaves (shrink, destroy, slabinfo): wait for it. */
 static struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu)
@@ -111,7 +92,7 @@ static void pcs_flush(struct kmem_cache *s, struct slab_sheaf *sheaf, bool noloc
 /* ---- alloc side ---- */
 
 /* Caller holds the pcs lock and main is empty.  Returns a non-empty main or NULL. */
-static struct slab_sheaf *pcs_replace_empty_main(struct kmem_cache *s,
+struct slab_sheaf *pcs_replace_empty_main(struct kmem_cache *s,
 						 struct slub_percpu_sheaves *pcs, int cpu,
 						 const struct slab_alloc_context *ctx)
 {
@@ -146,30 +127,6 @@ static struct slab_sheaf *pcs_replace_empty_main(struct kmem_cache *s,
 	return NULL;
 }
 
-void *alloc_from_pcs(struct kmem_cache *s, const struct slab_alloc_context *ctx)
-{
-	struct slub_percpu_sheaves *pcs;
-	struct slab_sheaf *main;
-	void *obj;
-	int cpu;
-
-	pcs = pcs_trylock(s, &cpu);
-	if (unlikely(!pcs))
-		return NULL;
-	main = pcs->main;
-	if (unlikely(!main->size)) {
-		main = pcs_replace_empty_main(s, pcs, cpu, ctx);
-		if (!main) {
-			pcs_unlock(pcs);
-			return NULL;
-		}
-	}
-	obj = main->objects[--main->size];
-	stat_locked(pcs, STAT_alloc_fastpath);
-	pcs_unlock(pcs);
-	return obj;
-}
-
 /* ---- free side ---- */
 
 /* Normal context, barn had no empty sheaf: make one rather than flush. */
@@ -192,7 +149,7 @@ static struct slab_sheaf *pcs_new_empty(struct kmem_cache *s, struct slub_percpu
 }
 
 /* Caller holds the pcs lock and main is full.  Returns a main with room, or NULL. */
-static struct slab_sheaf *pcs_replace_full_main(struct kmem_cache *s,
+struct slab_sheaf *pcs_replace_full_main(struct kmem_cache *s,
 						struct slub_percpu_sheaves *pcs, int cpu,
 						bool nolock)
 {
@@ -219,29 +176,6 @@ static struct slab_sheaf *pcs_replace_full_main(struct kmem_cache *s,
 	pcs_flush(s, pcs->main, nolock);
 	stat_locked(pcs, STAT_sheaf_flush);
 	return pcs->main->size < pcs->main->capacity ? pcs->main : NULL;
-}
-
-bool free_to_pcs(struct kmem_cache *s, void *obj, bool nolock)
-{
-	struct slub_percpu_sheaves *pcs;
-	struct slab_sheaf *main;
-	int cpu;
-
-	pcs = pcs_trylock(s, &cpu);
-	if (unlikely(!pcs))
-		return false;
-	main = pcs->main;
-	if (unlikely(main->size == main->capacity)) {
-		main = pcs_replace_full_main(s, pcs, cpu, nolock);
-		if (!main) {
-			pcs_unlock(pcs);
-			return false;
-		}
-	}
-	main->objects[main->size++] = obj;
-	stat_locked(pcs, STAT_free_fastpath);
-	pcs_unlock(pcs);
-	return true;
 }
 
 /* ---- whole-cache operations (normal context) ---- */

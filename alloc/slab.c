@@ -8,6 +8,7 @@
  * list membership) is only touched under the node's list_lock.
  */
 #include "internal.h"
+#include "sheaf_fastpath.h"
 
 #define BITS_PER_LONG	(8 * sizeof(unsigned long))
 #define MAX_OBJECT_SIZE	(1u << 20)
