@@ -369,7 +369,7 @@ static bool zone_lock_acquire(struct zone *z, bool nolock, struct sb_lockctx *ct
 	return locked;
 }
 
-static void zone_lock_release(struct zone *z, struct sb_lockctx *ctx)
+static void zone_unlock(struct zone *z, struct sb_lockctx *ctx)
 {
 	struct sb_lockstat *shared = ctx->st, st = { 0 };
 
@@ -388,11 +388,6 @@ static bool zone_lock(struct zone *z, bool nolock, struct sb_lockctx *ctx)
 		return false;
 	zone_drain_deferred(z, ctx->cpu);
 	return true;
-}
-
-static void zone_unlock(struct zone *z, struct sb_lockctx *ctx)
-{
-	zone_lock_release(z, ctx);
 }
 
 static struct page *rmqueue_zone(struct zone *z, unsigned int order, bool nolock, int cpu)
@@ -985,5 +980,5 @@ void page_alloc_zone_unlock_for_test(int node)
 {
 	struct sb_lockctx ctx = zone_lockctx(this_cpu());
 
-	zone_lock_release(&pa.zones[node], &ctx);
+	zone_unlock(&pa.zones[node], &ctx);
 }
