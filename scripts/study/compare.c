@@ -507,16 +507,6 @@ static bool has_na(const struct sb_csv_doc *doc, int c)
 	return false;
 }
 
-/*
- * A parameter that applies to some variants only (sheaf_capacity is n/a for
- * glibc, jemalloc, ...) must not split them into different configurations when
- * it has one value wherever it applies.
- */
-static bool is_partial_constant(const struct sb_csv_doc *doc, int c)
-{
-	return has_na(doc, c) && count_distinct(doc, c) <= 2;
-}
-
 /* Baseline first, then the patterns in their design.md order, then by name. */
 static int level_rank(const char *v)
 {
@@ -599,11 +589,22 @@ static void choose_key_cols(struct sb_cmp *cmp, struct key_cols *k, int bc)
 	k->cols = sb_cmp_calloc(doc->nr_cols, sizeof(int));
 	k->varies = sb_cmp_calloc(doc->nr_cols, sizeof(bool));
 	k->nr = 0;
-	for (int c = 0; c < doc->nr_cols; c++)
-		if (c != bc && is_param_col(doc, c) && !is_partial_constant(doc, c)) {
-			k->varies[k->nr] = count_distinct(doc, c) > 1;
-			k->cols[k->nr++] = c;
-		}
+	for (int c = 0; c < doc->nr_cols; c++) {
+		int distinct;
+
+		if (c == bc || !is_param_col(doc, c))
+			continue;
+		/*
+		 * A parameter that applies to some variants only (sheaf_capacity
+		 * is n/a for glibc, jemalloc, ...) must not split them into
+		 * different configurations when it has one value wherever it applies.
+		 */
+		distinct = count_distinct(doc, c);
+		if (distinct <= 2 && has_na(doc, c))
+			continue;
+		k->varies[k->nr] = distinct > 1;
+		k->cols[k->nr++] = c;
+	}
 	cmp->key_cols = sb_cmp_calloc(k->nr, sizeof(char *));
 	cmp->nr_key_cols = k->nr;
 	for (int i = 0; i < k->nr; i++)
