@@ -93,15 +93,16 @@ static struct page_alloc {
 	unsigned int pcp_batch;
 	unsigned int pcp_high;
 	unsigned int pcp_orders;	/* orders below this go through pcp lists */
-	char *base;			/* node 0's range, MAX_ORDER_BYTES aligned */
 	void *reserve;			/* the mapping base lives in */
 	size_t reserve_len;
-	struct page *mem_map;
 	size_t mem_map_len;
 	struct zone *zones;		/* [nr_nodes] */
 	struct per_cpu_pages *pcp;	/* [nr_cpus][nr_nodes] */
 	struct page_pcpu *pcpu;		/* [nr_cpus] */
 } pa;
+
+/* base and mem_map, outside pa so that virt_to_page() can be inline. */
+struct page_map page_map;
 
 /*
  * Queue node for zone->lock, separate from any the slab layer holds.  The lock
@@ -661,23 +662,13 @@ void free_pages(const void *addr, unsigned int order)
 
 /* --- metadata ---------------------------------------------------------------- */
 
-struct page *virt_to_page(const void *addr)
-{
-	return pa.mem_map + (((uintptr_t)addr - (uintptr_t)pa.base) >> PAGE_SHIFT);
-}
-
-void *page_address(const struct page *page)
-{
-	return pa.base + ((size_t)(page - pa.mem_map) << PAGE_SHIFT);
-}
-
 bool page_alloc_owns(const void *addr)
 {
-	uintptr_t off = (uintptr_t)addr - (uintptr_t)pa.base;
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)page_map.base;
 	size_t pfn = off >> PAGE_SHIFT;
 	size_t node;
 
-	if (!pa.base || (uintptr_t)addr < (uintptr_t)pa.base ||
+	if (!page_map.base || (uintptr_t)addr < (uintptr_t)page_map.base ||
 	    pfn >= pa.node_pages * pa.nr_nodes)
 		return false;
 	node = pfn / pa.node_pages;
@@ -753,8 +744,8 @@ static void zone_init(struct zone *z, int node)
 	for (o = 0; o <= MAX_ORDER; o++)
 		z->free_area[o].next = z->free_area[o].prev = &z->free_area[o];
 	z->node = node;
-	z->map = pa.mem_map + (size_t)node * pa.node_pages;
-	z->start = pa.base + (size_t)node * pa.node_pages * PAGE_SIZE;
+	z->map = page_map.mem_map + (size_t)node * pa.node_pages;
+	z->start = page_map.base + (size_t)node * pa.node_pages * PAGE_SIZE;
 	z->bound = node_has_memory(node);
 }
 
@@ -766,13 +757,13 @@ static int reserve_ranges(size_t data_len, size_t map_len)
 	if (pa.reserve == MAP_FAILED)
 		return -ENOMEM;
 	/* Aligned so a max-order run is also aligned in the address space (THP). */
-	pa.base = (char *)(((uintptr_t)pa.reserve + MAX_ORDER_BYTES - 1) &
-			   ~(uintptr_t)(MAX_ORDER_BYTES - 1));
+	page_map.base = (char *)(((uintptr_t)pa.reserve + MAX_ORDER_BYTES - 1) &
+				 ~(uintptr_t)(MAX_ORDER_BYTES - 1));
 	pa.mem_map_len = map_len;
-	pa.mem_map = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (pa.mem_map == MAP_FAILED) {
-		pa.mem_map = NULL;
+	page_map.mem_map = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (page_map.mem_map == MAP_FAILED) {
+		page_map.mem_map = NULL;
 		return -ENOMEM;
 	}
 	return 0;
@@ -830,12 +821,13 @@ void page_alloc_exit(void)
 {
 	if (pa.reserve && pa.reserve != MAP_FAILED)
 		munmap(pa.reserve, pa.reserve_len);
-	if (pa.mem_map)
-		munmap(pa.mem_map, pa.mem_map_len);
+	if (page_map.mem_map)
+		munmap(page_map.mem_map, pa.mem_map_len);
 	free(pa.zones);
 	free(pa.pcp);
 	free(pa.pcpu);
 	memset(&pa, 0, sizeof(pa));
+	memset(&page_map, 0, sizeof(page_map));
 }
 
 /* --- counters, draining, checks ---------------------------------------------- */

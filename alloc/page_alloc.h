@@ -83,7 +83,7 @@ struct page {
 	uint16_t node;			/* zone (node) the page belongs to, fixed */
 	void *slab;			/* slab: the slab using this run (on its head page; see virt_to_head_page) */
 	unsigned long slab_data;	/* slab: free for the slab layer */
-	unsigned long slab_data2;	/* slab: free for the slab layer */
+	void *slab_cache;		/* slab: the slab's cache, on every page of the run; NULL otherwise */
 	unsigned long pad2_;		/* keep the struct at 64 bytes */
 };
 
@@ -155,9 +155,25 @@ void free_pages(const void *addr, unsigned int order);
 struct page *alloc_pages_nolock(int node, unsigned int order);
 void free_pages_nolock(struct page *page, unsigned int order);
 
-/* page_alloc.c: metadata (valid for any address inside the allocator's arenas) */
-struct page *virt_to_page(const void *addr);
-void *page_address(const struct page *page);
+/*
+ * page_alloc.c: metadata (valid for any address inside the allocator's arenas).
+ * Inline because every kfree() starts with virt_to_page(): a call there costs
+ * as much as the arithmetic.  page_map is set once by page_alloc_init().
+ */
+struct page_map {
+	char *base;			/* node 0's range, MAX_ORDER_BYTES aligned */
+	struct page *mem_map;		/* one struct page per page of the range */
+};
+extern struct page_map page_map __attribute__((visibility("hidden")));
+
+static inline struct page *virt_to_page(const void *addr)
+{
+	return page_map.mem_map + (((uintptr_t)addr - (uintptr_t)page_map.base) >> PAGE_SHIFT);
+}
+static inline void *page_address(const struct page *page)
+{
+	return page_map.base + ((size_t)(page - page_map.mem_map) << PAGE_SHIFT);
+}
 bool page_alloc_owns(const void *addr);		/* addr inside a grown arena */
 static inline struct page *compound_head(struct page *page)
 {
