@@ -121,9 +121,9 @@ struct kmem_cache {
 	int sheaf_capacity;		/* 0: no sheaves */
 	slab_flags_t flags;
 	bool is_kmalloc;
-	struct slub_percpu_sheaves *cpu_sheaves;	/* [nr_cpus] */
 	struct kmem_cache_node *node;			/* [nr_nodes] */
 	struct kmem_cache *next;	/* global cache list */
+	struct slub_percpu_sheaves cpu_sheaves[];	/* [nr_cpus] */
 };
 
 /* sheafalloc.c: global state, thread context */
@@ -224,8 +224,12 @@ int slab_alloc_bulk(struct kmem_cache *s, int node, const struct slab_alloc_cont
 		    void **p, int max);
 int slab_free_bulk(struct kmem_cache *s, void **p, int n, bool nolock);
 unsigned long slab_shrink_node_lists(struct kmem_cache *s);
-void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx);
-void slab_free(struct kmem_cache *s, void *obj);
+/* Out-of-line halves of sheaf_fastpath.h's slab_alloc_node() and slab_free(). */
+void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx,
+			bool pcs_tried);
+void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
+		      const struct slab_alloc_context *ctx);
+void __slab_free(struct kmem_cache *s, void *obj, bool pcs_tried);
 bool slab_free_nolock(struct kmem_cache *s, void *obj);
 void slab_debug_on_alloc(struct kmem_cache *s, void *obj);
 void slab_debug_on_free(struct kmem_cache *s, const void *obj, const char *fn);

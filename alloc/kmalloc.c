@@ -9,6 +9,7 @@
 #include <errno.h>
 
 #include "internal.h"
+#include "sheaf_fastpath.h"
 
 #define KMALLOC_LARGE_MAGIC	0x6b6d616c6c6f6300ul	/* "kmalloc\0" | order */
 #define KMALLOC_ORDER_MASK	0xfful
@@ -24,6 +25,21 @@ static const unsigned char size_index[24] = {
 	0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4,	/* 8 16 32 32 64x4 96x4 */
 	5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6,	/* 128x4 192x8 */
 };
+
+/*
+ * size_index[] resolved to caches, filled by kmalloc_init(): a small kmalloc
+ * then finds its cache with one load instead of two dependent ones, which is
+ * about 1.5 ns of a 10 ns kmalloc/kfree pair.
+ */
+static struct kmem_cache *size_cache[24];
+
+/* The bucket for 1 <= size <= KMALLOC_MAX_CACHE_SIZE. */
+static inline struct kmem_cache *kmalloc_slab(size_t size)
+{
+	if (size <= 192)
+		return size_cache[(size - 1) / 8];
+	return kmalloc_caches[(64 - __builtin_clzl(size - 1)) - 1];
+}
 
 unsigned int kmalloc_index(size_t size)
 {
@@ -58,6 +74,7 @@ static void *kmalloc_large(size_t size, gfp_t gfp, int node, const struct slab_a
 	if (!page)
 		return NULL;
 	page->slab = NULL;
+	page->slab_cache = NULL;
 	page->slab_data = KMALLOC_LARGE_MAGIC | order;
 	if (gfp & __GFP_ZERO)
 		memset(page_address(page), 0, PAGE_SIZE << order);
@@ -86,20 +103,28 @@ static void kfree_large(struct page *head, const void *p, bool nolock)
 
 /* ---- normal path ---- */
 
-void *kmalloc_internal(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
+/* Inlined into kmalloc() and friends, so a sheaf hit is one function deep. */
+static inline __attribute__((always_inline))
+void *__kmalloc(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
 {
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (likely(size <= KMALLOC_MAX_CACHE_SIZE))
-		return slab_alloc_node(kmalloc_caches[kmalloc_index(size)], gfp, node, ctx);
+		return slab_alloc_node(kmalloc_slab(size), gfp, node, ctx);
 	return kmalloc_large(size, gfp, node, ctx);
 }
 
-static struct page *kfree_head(const void *p, const char *fn)
+void *kmalloc_internal(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
+{
+	return __kmalloc(size, gfp, node, ctx);
+}
+
+/* The cache of p's slab, or NULL for a large (page run) allocation. */
+static struct kmem_cache *kfree_cache(const void *p, const char *fn)
 {
 	if (SB_ALLOC_DEBUG && !page_alloc_owns(p))
 		slab_bug("%s(%p): pointer not from sheafalloc", fn, p);
-	return virt_to_head_page(p);
+	return virt_to_page(p)->slab_cache;
 }
 
 void *kmalloc_node(size_t size, gfp_t gfp, int node)
@@ -110,7 +135,7 @@ void *kmalloc_node(size_t size, gfp_t gfp, int node)
 		.alloc_flags = SLAB_ALLOC_DEFAULT,
 	};
 
-	return kmalloc_internal(size, gfp, node, &ctx);
+	return __kmalloc(size, gfp, node, &ctx);
 }
 
 void *kmalloc(size_t size, gfp_t gfp)
@@ -121,7 +146,7 @@ void *kmalloc(size_t size, gfp_t gfp)
 		.alloc_flags = SLAB_ALLOC_DEFAULT,
 	};
 
-	return kmalloc_internal(size, gfp, NUMA_NO_NODE, &ctx);
+	return __kmalloc(size, gfp, NUMA_NO_NODE, &ctx);
 }
 
 void *kzalloc(size_t size, gfp_t gfp)
@@ -132,22 +157,20 @@ void *kzalloc(size_t size, gfp_t gfp)
 		.alloc_flags = SLAB_ALLOC_DEFAULT,
 	};
 
-	return kmalloc_internal(size, gfp | __GFP_ZERO, NUMA_NO_NODE, &ctx);
+	return __kmalloc(size, gfp | __GFP_ZERO, NUMA_NO_NODE, &ctx);
 }
 
 void kfree(const void *p)
 {
-	struct page *head;
 	struct kmem_cache *s;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	head = kfree_head(p, "kfree");
-	if (unlikely(!head->slab)) {
-		kfree_large(head, p, false);
+	s = kfree_cache(p, "kfree");
+	if (unlikely(!s)) {
+		kfree_large(virt_to_head_page(p), p, false);
 		return;
 	}
-	s = ((struct slab *)head->slab)->cache;
 	if (SB_ALLOC_DEBUG)
 		slab_debug_on_free(NULL, p, "kfree");
 	slab_free(s, (void *)p);
@@ -155,14 +178,14 @@ void kfree(const void *p)
 
 size_t ksize(const void *p)
 {
-	struct page *head;
+	struct kmem_cache *s;
 
 	if (ZERO_OR_NULL_PTR(p))
 		return 0;
-	head = kfree_head(p, "ksize");
-	if (head->slab)
-		return ((struct slab *)head->slab)->cache->object_size;
-	return PAGE_SIZE << large_order(head, p, "ksize");
+	s = kfree_cache(p, "ksize");
+	if (s)
+		return s->object_size;
+	return PAGE_SIZE << large_order(virt_to_head_page(p), p, "ksize");
 }
 
 size_t kmalloc_size_roundup(size_t size)
@@ -247,17 +270,15 @@ void *kmalloc_nolock(size_t size, int node)
 
 void kfree_nolock(const void *p)
 {
-	struct page *head;
 	struct kmem_cache *s;
 
 	if (unlikely(ZERO_OR_NULL_PTR(p)))
 		return;
-	head = kfree_head(p, "kfree_nolock");
-	if (unlikely(!head->slab)) {
-		kfree_large(head, p, true);
+	s = kfree_cache(p, "kfree_nolock");
+	if (unlikely(!s)) {
+		kfree_large(virt_to_head_page(p), p, true);
 		return;
 	}
-	s = ((struct slab *)head->slab)->cache;
 	if (SB_ALLOC_DEBUG)
 		slab_debug_on_free(NULL, p, "kfree_nolock");
 	stat(s, STAT_nolock_frees);
@@ -313,6 +334,8 @@ int kmalloc_init(void)
 		if (!kmalloc_caches[i])
 			goto fail;
 	}
+	for (unsigned int i = 0; i < 24; i++)
+		size_cache[i] = kmalloc_caches[size_index[i]];
 	/* Sheaves are kmalloc'ed: only now that every bucket exists. */
 	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++)
 		if (cache_alloc_cpu_sheaves(kmalloc_caches[i]))
@@ -349,5 +372,6 @@ unsigned long kmalloc_exit(void)
 		cache_free_struct(kmalloc_caches[i]);
 		kmalloc_caches[i] = NULL;
 	}
+	memset(size_cache, 0, sizeof(size_cache));
 	return leaked;
 }

@@ -7,6 +7,9 @@
  * costs, so they are static inline here (as mimalloc keeps its fast path in a
  * header); everything else - swap, barn trade, refill, flush - stays out of
  * line in sheaf.c behind pcs_replace_empty_main()/pcs_replace_full_main().
+ * So do layer 3's entry points slab_alloc_node() and slab_free(): a hit is
+ * decided here, and everything else is one call to __slab_alloc_node() or
+ * __slab_free() in slab.c.  A kmalloc()/kfree() hit makes no call at all.
  */
 #ifndef SB_SHEAF_FASTPATH_H
 #define SB_SHEAF_FASTPATH_H
@@ -85,6 +88,49 @@ bool free_to_pcs(struct kmem_cache *s, void *obj, bool nolock)
 	stat_locked(pcs, STAT_free_fastpath);
 	pcs_unlock(pcs);
 	return true;
+}
+
+/* ---- layer 3's entry points, hit path inline ---- */
+
+/* Local node, sheaves on, may recurse: the cases the sheaves serve without a question. */
+static inline bool slab_alloc_wants_pcs(const struct kmem_cache *s, int node,
+					const struct slab_alloc_context *ctx)
+{
+	return likely(s->sheaf_capacity) && node == NUMA_NO_NODE &&
+	       !(ctx->alloc_flags & SLAB_ALLOC_NO_RECURSE);
+}
+
+static inline bool slab_wants_post_alloc(const struct kmem_cache *s, gfp_t gfp)
+{
+	return SB_ALLOC_DEBUG || (s->flags & SLAB_OBJ_EXT) || (gfp & __GFP_ZERO);
+}
+
+static inline __attribute__((always_inline))
+void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx)
+{
+	void *obj;
+
+	if (unlikely(!slab_alloc_wants_pcs(s, node, ctx)))
+		return __slab_alloc_node(s, gfp, node, ctx, false);
+	obj = alloc_from_pcs(s, ctx);
+	if (unlikely(!obj))
+		return __slab_alloc_node(s, gfp, node, ctx, true);
+	if (unlikely(slab_wants_post_alloc(s, gfp)))
+		return slab_post_alloc(s, obj, gfp, ctx);
+	return obj;
+}
+
+/* Normal context.  One node: no object is remote, so no node lookup. */
+static inline __attribute__((always_inline))
+void slab_free(struct kmem_cache *s, void *obj)
+{
+	if (likely(sa.nr_nodes == 1) && likely(s->sheaf_capacity)) {
+		if (likely(free_to_pcs(s, obj, false)))
+			return;
+		__slab_free(s, obj, true);
+		return;
+	}
+	__slab_free(s, obj, false);
 }
 
 #endif /* SB_SHEAF_FASTPATH_H */

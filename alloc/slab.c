@@ -85,9 +85,21 @@ static void cache_init_nodes(struct kmem_cache *s)
 
 void cache_free_struct(struct kmem_cache *s)
 {
-	free(s->cpu_sheaves);
 	free(s->node);
 	free(s);
+}
+
+/* The per-CPU sheaves sit at the end, so &s->cpu_sheaves[cpu] needs no load. */
+static struct kmem_cache *cache_alloc_struct(void)
+{
+	size_t len = sizeof(struct kmem_cache) + sizeof(struct slub_percpu_sheaves) * sa.nr_cpus;
+	struct kmem_cache *s;
+
+	len = (len + SB_CACHELINE - 1) & ~(size_t)(SB_CACHELINE - 1);
+	s = aligned_alloc(SB_CACHELINE, len);
+	if (s)
+		memset(s, 0, len);
+	return s;
 }
 
 struct kmem_cache *cache_create(const char *name, unsigned int size, unsigned int align,
@@ -99,7 +111,7 @@ struct kmem_cache *cache_create(const char *name, unsigned int size, unsigned in
 	    align > PAGE_SIZE || sheaf_capacity < SHEAF_CAPACITY_DEFAULT ||
 	    sheaf_capacity > SHEAF_CAPACITY_MAX)
 		return NULL;
-	s = calloc(1, sizeof(*s));
+	s = cache_alloc_struct();
 	if (!s)
 		return NULL;
 	snprintf(s->name, sizeof(s->name), "%s", name);
@@ -112,13 +124,11 @@ struct kmem_cache *cache_create(const char *name, unsigned int size, unsigned in
 	s->is_kmalloc = is_kmalloc;
 	slab_geometry(s);
 	s->sheaf_capacity = default_sheaf_capacity(s, sheaf_capacity);
-	s->cpu_sheaves = aligned_alloc(SB_CACHELINE, sizeof(*s->cpu_sheaves) * sa.nr_cpus);
 	s->node = aligned_alloc(SB_CACHELINE, sizeof(*s->node) * sa.nr_nodes);
-	if (!s->cpu_sheaves || !s->node) {
+	if (!s->node) {
 		cache_free_struct(s);
 		return NULL;
 	}
-	memset(s->cpu_sheaves, 0, sizeof(*s->cpu_sheaves) * sa.nr_cpus);
 	cache_init_nodes(s);
 	return s;
 }
@@ -204,6 +214,18 @@ static void list_unlock(struct kmem_cache *s, struct kmem_cache_node *kn, struct
 
 /* ---- slab creation and destruction ---- */
 
+/*
+ * Every page of the run, not just the head: kfree() then finds the cache with
+ * one load from the object's struct page, with no compound_head() or slab
+ * header in its dependent chain.  Written before the slab's objects are handed
+ * out, read only for objects of it.
+ */
+static void set_slab_cache(struct page *page, unsigned int order, struct kmem_cache *s)
+{
+	for (unsigned long i = 0; i < (1UL << order); i++)
+		page[i].slab_cache = s;
+}
+
 static struct slab *new_slab(struct kmem_cache *s, int node, const struct slab_alloc_context *ctx)
 {
 	bool nolock = ctx->alloc_flags & SLAB_ALLOC_NOLOCK;
@@ -228,6 +250,7 @@ static struct slab *new_slab(struct kmem_cache *s, int node, const struct slab_a
 		slab->freelist = obj;
 	}
 	page->slab = slab;
+	set_slab_cache(page, s->order, s);
 	if (s->flags & SLAB_OBJ_EXT)
 		obj_ext_alloc_for_slab(s, slab, ctx);
 	stat(s, STAT_new_slab);
@@ -240,6 +263,7 @@ static void discard_slab(struct kmem_cache *s, struct slab *slab, bool nolock)
 
 	obj_ext_free_for_slab(slab, nolock);
 	page->slab = NULL;
+	set_slab_cache(page, s->order, NULL);
 	if (nolock)
 		free_pages_nolock(page, s->order);
 	else
@@ -498,20 +522,10 @@ static void *slab_alloc_slowpath(struct kmem_cache *s, int node, struct slab_all
 	return obj;
 }
 
-void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx)
+/* Debug check, allocation tag and zeroing: what a cache hit skips unless asked for. */
+void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
+		      const struct slab_alloc_context *ctx)
 {
-	void *obj = NULL;
-
-	if (likely(s->sheaf_capacity) && !(ctx->alloc_flags & SLAB_ALLOC_NO_RECURSE) &&
-	    (node == NUMA_NO_NODE || node == numa_node_id()))
-		obj = alloc_from_pcs(s, ctx);
-	if (unlikely(!obj)) {
-		obj = slab_alloc_slowpath(s, node, ctx);
-		if (!obj) {
-			stat(s, STAT_alloc_failed);
-			return NULL;
-		}
-	}
 	if (SB_ALLOC_DEBUG)
 		slab_debug_on_alloc(s, obj);
 	if (unlikely(s->flags & SLAB_OBJ_EXT))
@@ -519,6 +533,29 @@ void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_all
 	if (unlikely(gfp & __GFP_ZERO))
 		memset(obj, 0, s->object_size);
 	return obj;
+}
+
+/*
+ * Everything slab_alloc_node() does not inline: an explicit node (the sheaves
+ * serve it only when it is the local one), NO_RECURSE and sheafless caches, and
+ * a failed sheaf attempt (pcs_tried), which goes straight to the slabs.
+ */
+void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx,
+			bool pcs_tried)
+{
+	void *obj = NULL;
+
+	if (!pcs_tried && s->sheaf_capacity && !(ctx->alloc_flags & SLAB_ALLOC_NO_RECURSE) &&
+	    (node == NUMA_NO_NODE || node == numa_node_id()))
+		obj = alloc_from_pcs(s, ctx);
+	if (!obj) {
+		obj = slab_alloc_slowpath(s, node, ctx);
+		if (!obj) {
+			stat(s, STAT_alloc_failed);
+			return NULL;
+		}
+	}
+	return slab_post_alloc(s, obj, gfp, ctx);
 }
 
 static bool obj_is_remote(const void *obj, int *local)
@@ -529,15 +566,19 @@ static bool obj_is_remote(const void *obj, int *local)
 	return page_to_nid(virt_to_page(obj)) != *local;
 }
 
-/* Normal context.  Debug checks were done by the caller. */
-void slab_free(struct kmem_cache *s, void *obj)
+/*
+ * Normal context, what slab_free() does not inline: remote objects, sheafless
+ * caches, and a failed sheaf attempt (pcs_tried).  Debug checks were done by
+ * the caller.
+ */
+void __slab_free(struct kmem_cache *s, void *obj, bool pcs_tried)
 {
 	int local = 0;
 
 	if (unlikely(obj_is_remote(obj, &local))) {
 		stat(s, STAT_free_remote);
-	} else if (likely(s->sheaf_capacity)) {
-		if (likely(free_to_pcs(s, obj, false)))
+	} else if (!pcs_tried && s->sheaf_capacity) {
+		if (free_to_pcs(s, obj, false))
 			return;
 	}
 	slab_free_bulk(s, &obj, 1, false);
