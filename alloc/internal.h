@@ -200,7 +200,10 @@ static inline void stat(struct kmem_cache *s, enum sheafalloc_stat_item i)
 {
 	stat_add(s, this_cpu(), i, 1);
 }
-/* Only for items bumped with the pcs lock held, never through stat(). */
+/*
+ * Only for items bumped with the pcs lock held, never through stat().  Its
+ * load and store, not an atomic add: a hit pays for one of these.
+ */
 static inline void stat_locked(struct slub_percpu_sheaves *pcs, enum sheafalloc_stat_item i)
 {
 	__atomic_store_n(&pcs->stat[i], __atomic_load_n(&pcs->stat[i], __ATOMIC_RELAXED) + 1,
@@ -230,6 +233,9 @@ void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_a
 void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
 		      const struct slab_alloc_context *ctx);
 void __slab_free(struct kmem_cache *s, void *obj, bool pcs_tried);
+void *slab_alloc_default_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
+			      gfp_t gfp, size_t orig_size, unsigned long caller);
+void slab_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu, void *obj);
 bool slab_free_nolock(struct kmem_cache *s, void *obj);
 void slab_debug_on_alloc(struct kmem_cache *s, void *obj);
 void slab_debug_on_free(struct kmem_cache *s, const void *obj, const char *fn);
@@ -237,11 +243,16 @@ void slab_debug_on_free(struct kmem_cache *s, const void *obj, const char *fn);
 /* sheaf.c: layer 4, per-CPU sheaves */
 struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags);
 void sheaf_free(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock);
-/* Slow paths of sheaf_fastpath.h; caller holds the pcs lock.  NULL: give up. */
-struct slab_sheaf *pcs_replace_empty_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
-					  int cpu, const struct slab_alloc_context *ctx);
-struct slab_sheaf *pcs_replace_full_main(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
-					 int cpu, bool nolock);
+/*
+ * The non-hit halves of sheaf_fastpath.h's alloc_from_pcs()/free_to_pcs().
+ * pcs: locked, with an empty (alloc) or full (free) main, which they try to
+ * replace; NULL: the trylock failed.  They count, and leave the lock released.
+ * NULL / false: the caller goes to the slabs.
+ */
+void *pcs_alloc_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
+		     const struct slab_alloc_context *ctx);
+bool pcs_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu, void *obj,
+		   bool nolock);
 void pcs_flush_all(struct kmem_cache *s);
 void pcs_free_sheaves(struct kmem_cache *s);
 void pcs_count(struct kmem_cache *s, uint64_t *nr_sheaves, uint64_t *objects);

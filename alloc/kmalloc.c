@@ -138,15 +138,26 @@ void *kmalloc_node(size_t size, gfp_t gfp, int node)
 	return __kmalloc(size, gfp, node, &ctx);
 }
 
-void *kmalloc(size_t size, gfp_t gfp)
+/* kmalloc(0) and large sizes: out of line, so that kmalloc() needs no frame. */
+static __attribute__((noinline))
+void *kmalloc_not_bucket(size_t size, gfp_t gfp, unsigned long caller)
 {
 	struct slab_alloc_context ctx = {
-		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.caller_addr = caller,
 		.orig_size = size,
 		.alloc_flags = SLAB_ALLOC_DEFAULT,
 	};
 
 	return __kmalloc(size, gfp, NUMA_NO_NODE, &ctx);
+}
+
+void *kmalloc(size_t size, gfp_t gfp)
+{
+	unsigned long caller = (unsigned long)__builtin_return_address(0);
+
+	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE))	/* 1..KMALLOC_MAX_CACHE_SIZE */
+		return slab_alloc_default(kmalloc_slab(size), gfp, size, caller);
+	return kmalloc_not_bucket(size, gfp, caller);
 }
 
 void *kzalloc(size_t size, gfp_t gfp)

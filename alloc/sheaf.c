@@ -92,7 +92,7 @@ static void pcs_flush(struct kmem_cache *s, struct slab_sheaf *sheaf, bool noloc
 /* ---- alloc side ---- */
 
 /* Caller holds the pcs lock and main is empty.  Returns a non-empty main or NULL. */
-struct slab_sheaf *pcs_replace_empty_main(struct kmem_cache *s,
+static struct slab_sheaf *pcs_replace_empty_main(struct kmem_cache *s,
 						 struct slub_percpu_sheaves *pcs, int cpu,
 						 const struct slab_alloc_context *ctx)
 {
@@ -127,6 +127,32 @@ struct slab_sheaf *pcs_replace_empty_main(struct kmem_cache *s,
 	return NULL;
 }
 
+/*
+ * A successful trylock that ends in a pop or push is counted only by
+ * alloc_fastpath/free_fastpath; pcs_trylock counts the ones that do not, and
+ * stats_finish() adds the three.
+ */
+void *pcs_alloc_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
+		     const struct slab_alloc_context *ctx)
+{
+	struct slab_sheaf *main;
+	void *obj = NULL;
+
+	if (!pcs) {
+		stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
+		return NULL;
+	}
+	main = pcs_replace_empty_main(s, pcs, cpu, ctx);
+	if (main) {
+		obj = main->objects[--main->size];
+		stat_locked(pcs, STAT_alloc_fastpath);
+	} else {
+		stat_locked(pcs, STAT_pcs_trylock);
+	}
+	pcs_unlock(pcs);
+	return obj;
+}
+
 /* ---- free side ---- */
 
 /* Normal context, barn had no empty sheaf: make one rather than flush. */
@@ -149,7 +175,7 @@ static struct slab_sheaf *pcs_new_empty(struct kmem_cache *s, struct slub_percpu
 }
 
 /* Caller holds the pcs lock and main is full.  Returns a main with room, or NULL. */
-struct slab_sheaf *pcs_replace_full_main(struct kmem_cache *s,
+static struct slab_sheaf *pcs_replace_full_main(struct kmem_cache *s,
 						struct slub_percpu_sheaves *pcs, int cpu,
 						bool nolock)
 {
@@ -176,6 +202,27 @@ struct slab_sheaf *pcs_replace_full_main(struct kmem_cache *s,
 	pcs_flush(s, pcs->main, nolock);
 	stat_locked(pcs, STAT_sheaf_flush);
 	return pcs->main->size < pcs->main->capacity ? pcs->main : NULL;
+}
+
+/* See pcs_alloc_miss(). */
+bool pcs_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu, void *obj,
+		   bool nolock)
+{
+	struct slab_sheaf *main;
+
+	if (!pcs) {
+		stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
+		return false;
+	}
+	main = pcs_replace_full_main(s, pcs, cpu, nolock);
+	if (main) {
+		main->objects[main->size++] = obj;
+		stat_locked(pcs, STAT_free_fastpath);
+	} else {
+		stat_locked(pcs, STAT_pcs_trylock);
+	}
+	pcs_unlock(pcs);
+	return main != NULL;
 }
 
 /* ---- whole-cache operations (normal context) ---- */

@@ -6,42 +6,49 @@
  * lock that is only ever tried.  These few instructions are all a cache hit
  * costs, so they are static inline here (as mimalloc keeps its fast path in a
  * header); everything else - swap, barn trade, refill, flush - stays out of
- * line in sheaf.c behind pcs_replace_empty_main()/pcs_replace_full_main().
- * So do layer 3's entry points slab_alloc_node() and slab_free(): a hit is
- * decided here, and everything else is one call to __slab_alloc_node() or
- * __slab_free() in slab.c.  A kmalloc()/kfree() hit makes no call at all.
+ * line in sheaf.c behind pcs_alloc_miss()/pcs_free_miss().
+ *
+ * So do layer 3's entry points.  slab_alloc_default() and slab_free() serve
+ * kmalloc()/kfree() and kmem_cache_alloc()/kmem_cache_free(): every way out of
+ * them that is not a hit is a tail call with arguments in registers, so a hit
+ * needs no stack frame, no saved registers and no slab_alloc_context in
+ * memory.  slab_alloc_node() is the general form (a node, alloc_flags).
  */
 #ifndef SB_SHEAF_FASTPATH_H
 #define SB_SHEAF_FASTPATH_H
 
 #include "internal.h"
 
+#define SB_ALWAYS_INLINE	inline __attribute__((always_inline))
+
 /* ---- the per-CPU trylock ---- */
 
-static inline struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s, int *cpup)
+/*
+ * NULL if busy: a thread preempted on this CPU, or a signal handler that
+ * interrupted the holder.  Counting is left to the callers (see stats.c): a hit
+ * bumps only its fastpath counter.
+ */
+static SB_ALWAYS_INLINE
+struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s, int *cpup)
 {
 	int cpu = this_cpu();
 	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
 	*cpup = cpu;
 	if (unlikely(atomic_load_explicit(&pcs->locked, memory_order_relaxed) ||
-		     atomic_exchange_explicit(&pcs->locked, 1, memory_order_acquire))) {
-		stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
+		     atomic_exchange_explicit(&pcs->locked, 1, memory_order_acquire)))
 		return NULL;
-	}
-	stat_locked(pcs, STAT_pcs_trylock);
 	return pcs;
 }
 
-static inline void pcs_unlock(struct slub_percpu_sheaves *pcs)
+static SB_ALWAYS_INLINE void pcs_unlock(struct slub_percpu_sheaves *pcs)
 {
 	atomic_store_explicit(&pcs->locked, 0, memory_order_release);
 }
 
-/* ---- alloc and free fast paths ---- */
+/* ---- alloc and free fast paths, any context ---- */
 
-/* Always inlined: GCC otherwise keeps them out of line in slab_free(). */
-static inline __attribute__((always_inline))
+static SB_ALWAYS_INLINE
 void *alloc_from_pcs(struct kmem_cache *s, const struct slab_alloc_context *ctx)
 {
 	struct slub_percpu_sheaves *pcs;
@@ -51,22 +58,17 @@ void *alloc_from_pcs(struct kmem_cache *s, const struct slab_alloc_context *ctx)
 
 	pcs = pcs_trylock(s, &cpu);
 	if (unlikely(!pcs))
-		return NULL;
+		return pcs_alloc_miss(s, NULL, cpu, ctx);
 	main = pcs->main;
-	if (unlikely(!main->size)) {
-		main = pcs_replace_empty_main(s, pcs, cpu, ctx);
-		if (!main) {
-			pcs_unlock(pcs);
-			return NULL;
-		}
-	}
+	if (unlikely(!main->size))
+		return pcs_alloc_miss(s, pcs, cpu, ctx);
 	obj = main->objects[--main->size];
 	stat_locked(pcs, STAT_alloc_fastpath);
 	pcs_unlock(pcs);
 	return obj;
 }
 
-static inline __attribute__((always_inline))
+static SB_ALWAYS_INLINE
 bool free_to_pcs(struct kmem_cache *s, void *obj, bool nolock)
 {
 	struct slub_percpu_sheaves *pcs;
@@ -75,15 +77,10 @@ bool free_to_pcs(struct kmem_cache *s, void *obj, bool nolock)
 
 	pcs = pcs_trylock(s, &cpu);
 	if (unlikely(!pcs))
-		return false;
+		return pcs_free_miss(s, NULL, cpu, obj, nolock);
 	main = pcs->main;
-	if (unlikely(main->size == main->capacity)) {
-		main = pcs_replace_full_main(s, pcs, cpu, nolock);
-		if (!main) {
-			pcs_unlock(pcs);
-			return false;
-		}
-	}
+	if (unlikely(main->size == main->capacity))
+		return pcs_free_miss(s, pcs, cpu, obj, nolock);
 	main->objects[main->size++] = obj;
 	stat_locked(pcs, STAT_free_fastpath);
 	pcs_unlock(pcs);
@@ -92,20 +89,49 @@ bool free_to_pcs(struct kmem_cache *s, void *obj, bool nolock)
 
 /* ---- layer 3's entry points, hit path inline ---- */
 
+/* Debug checks, allocation tags and zeroing happen in slab_post_alloc(), out of line. */
+static SB_ALWAYS_INLINE bool slab_wants_post_alloc(const struct kmem_cache *s, gfp_t gfp)
+{
+	return SB_ALLOC_DEBUG || (s->flags & SLAB_OBJ_EXT) || (gfp & __GFP_ZERO);
+}
+
+/*
+ * Normal context, any node, SLAB_ALLOC_DEFAULT: kmalloc() and kmem_cache_alloc().
+ * slab_alloc_default_miss() gets pcs locked with an empty main, or NULL with
+ * cpu >= 0 after a failed trylock, or cpu < 0 when the sheaves were not tried.
+ */
+static SB_ALWAYS_INLINE
+void *slab_alloc_default(struct kmem_cache *s, gfp_t gfp, size_t orig_size, unsigned long caller)
+{
+	struct slub_percpu_sheaves *pcs;
+	struct slab_sheaf *main;
+	void *obj;
+	int cpu;
+
+	if (unlikely(!s->sheaf_capacity || slab_wants_post_alloc(s, gfp)))
+		return slab_alloc_default_miss(s, NULL, -1, gfp, orig_size, caller);
+	pcs = pcs_trylock(s, &cpu);
+	if (unlikely(!pcs))
+		return slab_alloc_default_miss(s, NULL, cpu, gfp, orig_size, caller);
+	main = pcs->main;
+	if (unlikely(!main->size))
+		return slab_alloc_default_miss(s, pcs, cpu, gfp, orig_size, caller);
+	obj = main->objects[--main->size];
+	stat_locked(pcs, STAT_alloc_fastpath);
+	pcs_unlock(pcs);
+	return obj;
+}
+
 /* Local node, sheaves on, may recurse: the cases the sheaves serve without a question. */
-static inline bool slab_alloc_wants_pcs(const struct kmem_cache *s, int node,
-					const struct slab_alloc_context *ctx)
+static SB_ALWAYS_INLINE bool slab_alloc_wants_pcs(const struct kmem_cache *s, int node,
+						  const struct slab_alloc_context *ctx)
 {
 	return likely(s->sheaf_capacity) && node == NUMA_NO_NODE &&
 	       !(ctx->alloc_flags & SLAB_ALLOC_NO_RECURSE);
 }
 
-static inline bool slab_wants_post_alloc(const struct kmem_cache *s, gfp_t gfp)
-{
-	return SB_ALLOC_DEBUG || (s->flags & SLAB_OBJ_EXT) || (gfp & __GFP_ZERO);
-}
-
-static inline __attribute__((always_inline))
+/* Any context, node and alloc_flags. */
+static SB_ALWAYS_INLINE
 void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx)
 {
 	void *obj;
@@ -120,17 +146,34 @@ void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_all
 	return obj;
 }
 
-/* Normal context.  One node: no object is remote, so no node lookup. */
-static inline __attribute__((always_inline))
-void slab_free(struct kmem_cache *s, void *obj)
+/*
+ * Normal context.  One node: no object is remote, so no node lookup.
+ * slab_free_miss() gets pcs locked with a full main, or NULL after a failed
+ * trylock.
+ */
+static SB_ALWAYS_INLINE void slab_free(struct kmem_cache *s, void *obj)
 {
-	if (likely(sa.nr_nodes == 1) && likely(s->sheaf_capacity)) {
-		if (likely(free_to_pcs(s, obj, false)))
-			return;
-		__slab_free(s, obj, true);
+	struct slub_percpu_sheaves *pcs;
+	struct slab_sheaf *main;
+	int cpu;
+
+	if (unlikely(sa.nr_nodes != 1 || !s->sheaf_capacity)) {
+		__slab_free(s, obj, false);
 		return;
 	}
-	__slab_free(s, obj, false);
+	pcs = pcs_trylock(s, &cpu);
+	if (unlikely(!pcs)) {
+		slab_free_miss(s, NULL, cpu, obj);
+		return;
+	}
+	main = pcs->main;
+	if (unlikely(main->size == main->capacity)) {
+		slab_free_miss(s, pcs, cpu, obj);
+		return;
+	}
+	main->objects[main->size++] = obj;
+	stat_locked(pcs, STAT_free_fastpath);
+	pcs_unlock(pcs);
 }
 
 #endif /* SB_SHEAF_FASTPATH_H */

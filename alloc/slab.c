@@ -558,6 +558,25 @@ void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_a
 	return slab_post_alloc(s, obj, gfp, ctx);
 }
 
+/* See slab_alloc_default(). */
+void *slab_alloc_default_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
+			      gfp_t gfp, size_t orig_size, unsigned long caller)
+{
+	struct slab_alloc_context ctx = {
+		.caller_addr = caller,
+		.orig_size = orig_size,
+		.alloc_flags = SLAB_ALLOC_DEFAULT,
+	};
+	void *obj;
+
+	if (cpu < 0)
+		return __slab_alloc_node(s, gfp, NUMA_NO_NODE, &ctx, false);
+	obj = pcs_alloc_miss(s, pcs, cpu, &ctx);
+	if (obj)
+		return obj;	/* the sheaves were tried only if no post-alloc work is due */
+	return __slab_alloc_node(s, gfp, NUMA_NO_NODE, &ctx, true);
+}
+
 static bool obj_is_remote(const void *obj, int *local)
 {
 	if (likely(sa.nr_nodes == 1))
@@ -583,6 +602,13 @@ void __slab_free(struct kmem_cache *s, void *obj, bool pcs_tried)
 	}
 	slab_free_bulk(s, &obj, 1, false);
 	stat(s, STAT_free_slowpath);
+}
+
+/* See slab_free(): one node, sheaves on. */
+void slab_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu, void *obj)
+{
+	if (!pcs_free_miss(s, pcs, cpu, obj, false))
+		__slab_free(s, obj, true);
 }
 
 /* Nolock context: false if every path was busy (the caller defers the object). */
@@ -719,13 +745,8 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
-	struct slab_alloc_context ctx = {
-		.caller_addr = (unsigned long)__builtin_return_address(0),
-		.orig_size = s->object_size,
-		.alloc_flags = SLAB_ALLOC_DEFAULT,
-	};
-
-	return slab_alloc_node(s, gfp, NUMA_NO_NODE, &ctx);
+	return slab_alloc_default(s, gfp, s->object_size,
+				  (unsigned long)__builtin_return_address(0));
 }
 
 void kmem_cache_free(struct kmem_cache *s, void *obj)

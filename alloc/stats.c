@@ -44,7 +44,10 @@ static void stats_add(struct sheafalloc_stats *out, const struct sheafalloc_stat
 	sb_lockstat_add(&out->list_lock, &in->list_lock);
 }
 
-/* Raw sums: pcs_trylock holds successful trylocks until stats_finish(). */
+/*
+ * Raw sums: pcs_trylock holds the successful trylocks that ended in no pop or
+ * push until stats_finish() (a hit counts only alloc/free_fastpath).
+ */
 void cache_stats_sum(struct kmem_cache *s, struct sheafalloc_stats *out)
 {
 	for (int cpu = 0; cpu < sa.nr_cpus; cpu++) {
@@ -60,7 +63,7 @@ void cache_stats_sum(struct kmem_cache *s, struct sheafalloc_stats *out)
 /* Attempts = successes + failures; the barn/list trylock items come from lock_stat. */
 static void stats_finish(struct sheafalloc_stats *out)
 {
-	out->pcs_trylock += out->pcs_trylock_fail;
+	out->pcs_trylock += out->pcs_trylock_fail + out->alloc_fastpath + out->free_fastpath;
 	out->barn_trylock = out->barn_lock.trylock_attempts;
 	out->barn_trylock_fail = out->barn_lock.trylock_failures;
 	out->list_trylock = out->list_lock.trylock_attempts;
