@@ -146,7 +146,8 @@ extern struct sheafalloc_global sa;
  * Synthetic topologies (virtual CPUs) and anything unusual go to
  * sb_current_cpu().  Async-signal-safe either way.
  */
-static inline int this_cpu(void)
+/* The rseq read alone, -1 where it cannot tell: for fast paths that must not call. */
+static inline __attribute__((always_inline)) int this_cpu_rseq(void)
 {
 #if SB_HAVE_RSEQ
 	if (likely(sa.cpu_of_os)) {
@@ -154,11 +155,18 @@ static inline int this_cpu(void)
 							      __rseq_offset);
 		unsigned int os = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
 
-		if (likely(os < sa.nr_os && sa.cpu_of_os[os] >= 0))
+		if (likely(os < sa.nr_os))
 			return sa.cpu_of_os[os];
 	}
 #endif
-	return sb_current_cpu(sa.topo);
+	return -1;
+}
+
+static inline int this_cpu(void)
+{
+	int cpu = this_cpu_rseq();
+
+	return likely(cpu >= 0) ? cpu : sb_current_cpu(sa.topo);
 }
 static inline int cpu_to_node(int cpu)
 {

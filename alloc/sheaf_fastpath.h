@@ -29,12 +29,10 @@
  * bumps only its fastpath counter.
  */
 static SB_ALWAYS_INLINE
-struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s, int *cpup)
+struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s, int cpu)
 {
-	int cpu = this_cpu();
 	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
-	*cpup = cpu;
 	if (unlikely(atomic_load_explicit(&pcs->locked, memory_order_relaxed) ||
 		     atomic_exchange_explicit(&pcs->locked, 1, memory_order_acquire)))
 		return NULL;
@@ -56,7 +54,8 @@ void *alloc_from_pcs(struct kmem_cache *s, const struct slab_alloc_context *ctx)
 	void *obj;
 	int cpu;
 
-	pcs = pcs_trylock(s, &cpu);
+	cpu = this_cpu();
+	pcs = pcs_trylock(s, cpu);
 	if (unlikely(!pcs))
 		return pcs_alloc_miss(s, NULL, cpu, ctx);
 	main = pcs->main;
@@ -75,7 +74,8 @@ bool free_to_pcs(struct kmem_cache *s, void *obj, bool nolock)
 	struct slab_sheaf *main;
 	int cpu;
 
-	pcs = pcs_trylock(s, &cpu);
+	cpu = this_cpu();
+	pcs = pcs_trylock(s, cpu);
 	if (unlikely(!pcs))
 		return pcs_free_miss(s, NULL, cpu, obj, nolock);
 	main = pcs->main;
@@ -98,7 +98,9 @@ static SB_ALWAYS_INLINE bool slab_wants_post_alloc(const struct kmem_cache *s, g
 /*
  * Normal context, any node, SLAB_ALLOC_DEFAULT: kmalloc() and kmem_cache_alloc().
  * slab_alloc_default_miss() gets pcs locked with an empty main, or NULL with
- * cpu >= 0 after a failed trylock, or cpu < 0 when the sheaves were not tried.
+ * cpu >= 0 after a failed trylock, or cpu < 0 when the sheaves were not tried
+ * (also where only sb_current_cpu() knows the CPU: a call here would make
+ * every hit save registers).
  */
 static SB_ALWAYS_INLINE
 void *slab_alloc_default(struct kmem_cache *s, gfp_t gfp, size_t orig_size, unsigned long caller)
@@ -108,9 +110,10 @@ void *slab_alloc_default(struct kmem_cache *s, gfp_t gfp, size_t orig_size, unsi
 	void *obj;
 	int cpu;
 
-	if (unlikely(!s->sheaf_capacity || slab_wants_post_alloc(s, gfp)))
+	cpu = this_cpu_rseq();
+	if (unlikely(cpu < 0 || !s->sheaf_capacity || slab_wants_post_alloc(s, gfp)))
 		return slab_alloc_default_miss(s, NULL, -1, gfp, orig_size, caller);
-	pcs = pcs_trylock(s, &cpu);
+	pcs = pcs_trylock(s, cpu);
 	if (unlikely(!pcs))
 		return slab_alloc_default_miss(s, NULL, cpu, gfp, orig_size, caller);
 	main = pcs->main;
@@ -157,11 +160,12 @@ static SB_ALWAYS_INLINE void slab_free(struct kmem_cache *s, void *obj)
 	struct slab_sheaf *main;
 	int cpu;
 
-	if (unlikely(sa.nr_nodes != 1 || !s->sheaf_capacity)) {
+	cpu = this_cpu_rseq();
+	if (unlikely(cpu < 0 || sa.nr_nodes != 1 || !s->sheaf_capacity)) {
 		__slab_free(s, obj, false);
 		return;
 	}
-	pcs = pcs_trylock(s, &cpu);
+	pcs = pcs_trylock(s, cpu);
 	if (unlikely(!pcs)) {
 		slab_free_miss(s, NULL, cpu, obj);
 		return;
