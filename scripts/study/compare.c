@@ -704,26 +704,98 @@ static struct sb_cmp_row *find_row(struct sb_cmp *cmp, struct sb_cmp_block *b,
 	return row;
 }
 
+/*
+ * wild[l * k->nr + i]: key column i is n/a in every row of level l, so that
+ * parameter does not apply to l (sheaf_capacity for glibc, jemalloc, ...).
+ */
+static bool *inapplicable_params(const struct sb_cmp *cmp, const struct key_cols *k, int bc)
+{
+	const struct sb_csv_doc *doc = cmp->doc;
+	bool *wild = sb_cmp_calloc((size_t)cmp->nr_levels * (k->nr ? k->nr : 1), sizeof(bool));
+
+	for (int l = 0; l < cmp->nr_levels; l++)
+		for (int i = 0; i < k->nr; i++)
+			wild[l * k->nr + i] = true;
+	for (int r = 0; r < doc->nr_rows; r++) {
+		int l = level_index(cmp, sb_csv_cell(doc, r, bc));
+
+		for (int i = 0; i < k->nr; i++)
+			if (strcmp(sb_csv_cell(doc, r, k->cols[i]), "n/a"))
+				wild[l * k->nr + i] = false;
+	}
+	return wild;
+}
+
+static bool row_has_wildcard(const struct key_cols *k, const bool *wild, int l)
+{
+	for (int i = 0; i < k->nr; i++)
+		if (wild[l * k->nr + i])
+			return true;
+	return false;
+}
+
+static void cell_add(struct sb_cmp_row *row, int l, double v)
+{
+	struct sb_cmp_cell *cell = &row->cells[l];
+
+	if (!isnan(v))
+		cell->v[cell->n++] = v;
+}
+
+/*
+ * A run of level l whose inapplicable parameters are n/a joins every
+ * configuration that matches it on the others: glibc's churn runs are the
+ * baseline for sheaf at every sheaf_capacity.  False if there is none.
+ */
+static bool add_to_matching(struct sb_cmp *cmp, const struct key_cols *k, const bool *wild,
+			    int r, int l, double v)
+{
+	bool found = false;
+
+	for (int b = 0; b < cmp->nr_blocks; b++) {
+		for (int j = 0; j < cmp->blocks[b].nr_rows; j++) {
+			struct sb_cmp_row *row = &cmp->blocks[b].rows[j];
+			bool match = true;
+
+			for (int i = 0; i < k->nr && match; i++)
+				match = wild[l * k->nr + i] ||
+					!strcmp(row->params[i], sb_csv_cell(cmp->doc, r, k->cols[i]));
+			if (match) {
+				cell_add(row, l, v);
+				found = true;
+			}
+		}
+	}
+	return found;
+}
+
 static int fill_cells(struct sb_cmp *cmp, const struct key_cols *k, int bc, int mc,
 		      char *err, size_t len)
 {
 	const struct sb_csv_doc *doc = cmp->doc;
+	bool *wild = inapplicable_params(cmp, k, bc);
 
 	cmp->blocks = sb_cmp_calloc(doc->nr_rows, sizeof(struct sb_cmp_block));
-	for (int r = 0; r < doc->nr_rows; r++) {
-		char title[1024], tag[1024];
-		struct sb_cmp_block *b;
-		struct sb_cmp_cell *cell;
-		double v;
+	/* pass 0: runs every parameter applies to; pass 1: the others join them */
+	for (int pass = 0; pass < 2; pass++) {
+		for (int r = 0; r < doc->nr_rows; r++) {
+			int l = level_index(cmp, sb_csv_cell(doc, r, bc));
+			char title[1024], tag[1024];
+			double v;
 
-		if (parse_value(doc, r, mc, &v, err, len) < 0)
-			return -1;
-		block_of_row(cmp, k, r, title, tag, sizeof(title));
-		b = find_block(cmp, title, tag);
-		cell = &find_row(cmp, b, k, r)->cells[level_index(cmp, sb_csv_cell(doc, r, bc))];
-		if (!isnan(v))
-			cell->v[cell->n++] = v;
+			if (row_has_wildcard(k, wild, l) != (pass == 1))
+				continue;
+			if (parse_value(doc, r, mc, &v, err, len) < 0) {
+				free(wild);
+				return -1;
+			}
+			if (pass == 1 && add_to_matching(cmp, k, wild, r, l, v))
+				continue;
+			block_of_row(cmp, k, r, title, tag, sizeof(title));
+			cell_add(find_row(cmp, find_block(cmp, title, tag), k, r), l, v);
+		}
 	}
+	free(wild);
 	return 0;
 }
 

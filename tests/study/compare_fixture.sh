@@ -55,6 +55,18 @@ grep -Eq "^ +2  [0-9.]+ \[.*sheaf|^ +2  .* 1\.[0-9]+ \[[0-9.,]+\] \?$" <<<"$na" 
 	bad "n/a sheaf_capacity split the allocators:"$'\n'"$na"
 grep -q "n/a" <<<"$(grep -E '^ +[12]  ' <<<"$na")" && bad "ratios printed as n/a:"$'\n'"$na"
 
+# sheaf at two capacities (0 and default), the others n/a: glibc's runs are the
+# baseline of both blocks, not a third block of their own
+awk -F, -v OFS=, 'NR == 1 { print; next }
+	$6 == "sheaf" { print; $11 = "0"; $2 = $2 ":sheaf-capacity=0"; print; next }
+	{ $11 = "n/a"; print }' "$fx/runs-churn.csv" >"$tmp/runs-cap.csv"
+cap=$("$cli" compare "$tmp/runs-cap.csv" --by allocator --baseline glibc) ||
+	bad "--by allocator with two sheaf capacities exited $?"
+[ "$(grep -Ec '^sheaf_capacity (0|default)$' <<<"$cap")" = 2 ] ||
+	bad "expected one block per sheaf capacity:"$'\n'"$cap"
+grep -q "sheaf_capacity n/a" <<<"$cap" && bad "glibc's runs split off as n/a:"$'\n'"$cap"
+grep -q "n/a" <<<"$(grep -E '^ +[12]  ' <<<"$cap")" && bad "ratios printed as n/a:"$'\n'"$cap"
+
 # rows along another parameter: kinds as rows, one block per thread count
 rows=$("$cli" compare "$fx/runs.csv" --rows kind) || bad "--rows kind exited $?"
 grep -q "^threads 4$" <<<"$rows" && grep -Eq "^ +qspin  .* \+ .* \+$" <<<"$rows" ||
