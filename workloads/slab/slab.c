@@ -209,6 +209,25 @@ static void report_params(struct sb_report *rep, const struct slab_run *r)
 	sb_report_u64(rep, "nodes", sb_topology_nr_nodes(r->topo));
 }
 
+/*
+ * This process's peak resident set (VmHWM), in MiB, or NaN.  Not getrusage():
+ * its ru_maxrss survives exec, so it would include the front end's peak.
+ */
+static double peak_rss_mib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	double kb = NAN;
+
+	if (!f)
+		return NAN;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lf kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb / 1024;
+}
+
 static void report_figures(struct sb_report *rep, const struct slab_run *r,
 			   uint64_t ops, double secs)
 {
@@ -232,6 +251,7 @@ static void report_figures(struct sb_report *rep, const struct slab_run *r,
 	sb_report_f64(rep, "min_share", f.min_share);
 	sb_report_f64(rep, "max_share", f.max_share);
 	sb_report_f64(rep, "cpu_time_s", cpu_ns / 1e9);
+	sb_report_f64(rep, "peak_rss_mib", peak_rss_mib());
 	/* Signals asked for but merged into a pending one: the rate really delivered
 	   is nolock_allocs / duration_s; a loaded machine delivers fewer. */
 	if (r->nolock_measured)
