@@ -858,6 +858,60 @@ static int resolve_columns(struct sb_cmp *cmp, const struct sb_cmp_opts *o, int 
 	return 0;
 }
 
+static void block_free(struct sb_cmp *cmp, struct sb_cmp_block *blk)
+{
+	for (int r = 0; r < blk->nr_rows; r++) {
+		for (int l = 0; l < cmp->nr_levels; l++)
+			free(blk->rows[r].cells[l].v);
+		for (int i = 0; i < cmp->nr_key_cols; i++)
+			free(blk->rows[r].params[i]);
+		free(blk->rows[r].params);
+		free(blk->rows[r].cells);
+		free(blk->rows[r].label);
+		free(blk->rows[r].key);
+	}
+	free(blk->rows);
+	free(blk->title);
+	free(blk->tag);
+}
+
+/*
+ * A configuration the baseline never ran in (sheaf-only settings next to an
+ * allocator comparison) would print a row of n/a: leave it out, counted.
+ */
+static void drop_rows_without_baseline(struct sb_cmp *cmp, struct sb_cmp_block *blk)
+{
+	struct sb_cmp_block gone = { .rows = sb_cmp_calloc(blk->nr_rows, sizeof(*blk->rows)) };
+	int kept = 0;
+
+	for (int r = 0; r < blk->nr_rows; r++) {
+		if (blk->rows[r].cells[cmp->base].n > 0)
+			blk->rows[kept++] = blk->rows[r];
+		else
+			gone.rows[gone.nr_rows++] = blk->rows[r];
+	}
+	cmp->nr_omitted += gone.nr_rows;
+	blk->nr_rows = kept;
+	block_free(cmp, &gone);
+}
+
+static void drop_blocks_without_baseline(struct sb_cmp *cmp)
+{
+	int kept = 0;
+
+	cmp->nr_omitted = 0;
+	for (int b = 0; b < cmp->nr_blocks; b++) {
+		struct sb_cmp_block *blk = &cmp->blocks[b];
+
+		drop_rows_without_baseline(cmp, blk);
+		if (blk->nr_rows)
+			cmp->blocks[kept++] = *blk;
+		else
+			block_free(cmp, blk);
+	}
+	cmp->nr_blocks = kept;
+}
+
 int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 		 struct sb_cmp *cmp, char *err, size_t len)
 {
@@ -879,6 +933,12 @@ int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 		cmp->workload = workloads_of(doc);
 		rc = fill_cells(cmp, &k, bc, mc, err, len);
 	}
+	if (!rc) {
+		drop_blocks_without_baseline(cmp);
+		if (!cmp->nr_blocks)
+			rc = not_applicable(err, len, "%s: no configuration has a run with %s %s",
+					    doc->path, cmp->by, cmp->levels[cmp->base]);
+	}
 	for (int b = 0; !rc && b < cmp->nr_blocks; b++) {
 		struct sb_cmp_block *blk = &cmp->blocks[b];
 
@@ -895,23 +955,8 @@ int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 
 void sb_cmp_free(struct sb_cmp *cmp)
 {
-	for (int b = 0; b < cmp->nr_blocks; b++) {
-		struct sb_cmp_block *blk = &cmp->blocks[b];
-
-		for (int r = 0; r < blk->nr_rows; r++) {
-			for (int l = 0; l < cmp->nr_levels; l++)
-				free(blk->rows[r].cells[l].v);
-			for (int i = 0; i < cmp->nr_key_cols; i++)
-				free(blk->rows[r].params[i]);
-			free(blk->rows[r].params);
-			free(blk->rows[r].cells);
-			free(blk->rows[r].label);
-			free(blk->rows[r].key);
-		}
-		free(blk->rows);
-		free(blk->title);
-		free(blk->tag);
-	}
+	for (int b = 0; b < cmp->nr_blocks; b++)
+		block_free(cmp, &cmp->blocks[b]);
 	for (int l = 0; l < cmp->nr_levels; l++)
 		free(cmp->levels[l]);
 	for (int i = 0; i < cmp->nr_key_cols; i++)

@@ -304,6 +304,9 @@ void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out)
 		tt_print_fitted(&t, out);
 		tt_free(&t);
 	}
+	if (cmp->nr_omitted)
+		fprintf(out, "\n%d configuration%s without %s %s runs not shown\n", cmp->nr_omitted,
+			cmp->nr_omitted > 1 ? "s" : "", cmp->by, cmp->levels[cmp->base]);
 	fputc('\n', out);
 	print_legend(cmp, out);
 }

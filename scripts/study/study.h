@@ -308,6 +308,7 @@ struct sb_cmp {
 	int nr_levels, base;
 	struct sb_cmp_block *blocks;
 	int nr_blocks;
+	int nr_omitted;		/* rows (configurations) without a baseline run, not shown */
 	int min_n, max_n;
 };
 /*

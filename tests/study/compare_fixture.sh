@@ -67,6 +67,16 @@ cap=$("$cli" compare "$tmp/runs-cap.csv" --by allocator --baseline glibc) ||
 grep -q "sheaf_capacity n/a" <<<"$cap" && bad "glibc's runs split off as n/a:"$'\n'"$cap"
 grep -q "n/a" <<<"$(grep -E '^ +[12]  ' <<<"$cap")" && bad "ratios printed as n/a:"$'\n'"$cap"
 
+# a batch only sheaf ran: left out with a count, not printed as a row of n/a
+awk -F, -v OFS=, 'NR == 1 { print; next } { print }
+	$6 == "sheaf" { $9 = "999"; $2 = $2 ":batch=999"; print }' \
+	"$tmp/runs-cap.csv" >"$tmp/runs-extra.csv"
+extra=$("$cli" compare "$tmp/runs-extra.csv" --by allocator --baseline glibc) ||
+	bad "--by allocator with a sheaf-only batch exited $?"
+grep -q "batch 999" <<<"$extra" && bad "sheaf-only batch printed:"$'\n'"$extra"
+grep -q "^4 configurations without allocator glibc runs not shown$" <<<"$extra" ||
+	bad "expected 4 omitted configurations (2 capacities x 2 thread counts):"$'\n'"$extra"
+
 # rows along another parameter: kinds as rows, one block per thread count
 rows=$("$cli" compare "$fx/runs.csv" --rows kind) || bad "--rows kind exited $?"
 grep -q "^threads 4$" <<<"$rows" && grep -Eq "^ +qspin  .* \+ .* \+$" <<<"$rows" ||
