@@ -150,11 +150,11 @@ static __attribute__((noinline)) double time_loop(const struct pair_loop *l, lon
 }
 
 /*
- * The loop's stack stores (return addresses, saved registers) can alias the
- * allocator's hot slot modulo 4 KiB; with one unlucky stack offset a pair ran
- * 1.6x slower for the whole process (seen for kmalloc/kfree and kmem_cache).
- * So every measurement gets its own random stack offset, and the medians
- * describe the typical placement, not one process's.
+ * Where the stack sits decides a tight loop's speed: with one unlucky stack
+ * offset a pair ran 1.6x slower for the whole process (seen for kmalloc/kfree
+ * and kmem_cache), most likely because its stack stores alias the allocator's
+ * hot slot modulo 4 KiB.  So every measurement gets its own random stack
+ * offset, and the medians describe the typical placement, not one process's.
  */
 static double time_loop_at(const struct pair_loop *l, long n, unsigned int offset)
 {
