@@ -143,12 +143,10 @@ void *pcs_alloc_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int 
 		return NULL;
 	}
 	main = pcs_replace_empty_main(s, pcs, cpu, ctx);
-	if (main) {
-		obj = main->objects[--main->size];
-		stat_locked(pcs, STAT_alloc_fastpath);
-	} else {
+	if (main)
+		obj = sheaf_pop(pcs, main);
+	else
 		stat_locked(pcs, STAT_pcs_trylock);
-	}
 	pcs_unlock(pcs);
 	return obj;
 }
@@ -215,12 +213,10 @@ bool pcs_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cp
 		return false;
 	}
 	main = pcs_replace_full_main(s, pcs, cpu, nolock);
-	if (main) {
-		main->objects[main->size++] = obj;
-		stat_locked(pcs, STAT_free_fastpath);
-	} else {
+	if (main)
+		sheaf_push(pcs, main, obj);
+	else
 		stat_locked(pcs, STAT_pcs_trylock);
-	}
 	pcs_unlock(pcs);
 	return main != NULL;
 }

@@ -44,6 +44,20 @@ static SB_ALWAYS_INLINE void pcs_unlock(struct slub_percpu_sheaves *pcs)
 	atomic_store_explicit(&pcs->locked, 0, memory_order_release);
 }
 
+/* Under the pcs lock: pop from a main that is not empty, push to one that is not full. */
+static SB_ALWAYS_INLINE void *sheaf_pop(struct slub_percpu_sheaves *pcs, struct slab_sheaf *main)
+{
+	stat_locked(pcs, STAT_alloc_fastpath);
+	return main->objects[--main->size];
+}
+
+static SB_ALWAYS_INLINE void sheaf_push(struct slub_percpu_sheaves *pcs, struct slab_sheaf *main,
+					void *obj)
+{
+	main->objects[main->size++] = obj;
+	stat_locked(pcs, STAT_free_fastpath);
+}
+
 /* ---- alloc and free fast paths, any context ---- */
 
 static SB_ALWAYS_INLINE
@@ -61,8 +75,7 @@ void *alloc_from_pcs(struct kmem_cache *s, const struct slab_alloc_context *ctx)
 	main = pcs->main;
 	if (unlikely(!main->size))
 		return pcs_alloc_miss(s, pcs, cpu, ctx);
-	obj = main->objects[--main->size];
-	stat_locked(pcs, STAT_alloc_fastpath);
+	obj = sheaf_pop(pcs, main);
 	pcs_unlock(pcs);
 	return obj;
 }
@@ -81,8 +94,7 @@ bool free_to_pcs(struct kmem_cache *s, void *obj, bool nolock)
 	main = pcs->main;
 	if (unlikely(main->size == main->capacity))
 		return pcs_free_miss(s, pcs, cpu, obj, nolock);
-	main->objects[main->size++] = obj;
-	stat_locked(pcs, STAT_free_fastpath);
+	sheaf_push(pcs, main, obj);
 	pcs_unlock(pcs);
 	return true;
 }
@@ -119,8 +131,7 @@ void *slab_alloc_default(struct kmem_cache *s, gfp_t gfp, size_t orig_size, unsi
 	main = pcs->main;
 	if (unlikely(!main->size))
 		return slab_alloc_default_miss(s, pcs, cpu, gfp, orig_size, caller);
-	obj = main->objects[--main->size];
-	stat_locked(pcs, STAT_alloc_fastpath);
+	obj = sheaf_pop(pcs, main);
 	pcs_unlock(pcs);
 	return obj;
 }
@@ -175,8 +186,7 @@ static SB_ALWAYS_INLINE void slab_free(struct kmem_cache *s, void *obj)
 		slab_free_miss(s, pcs, cpu, obj);
 		return;
 	}
-	main->objects[main->size++] = obj;
-	stat_locked(pcs, STAT_free_fastpath);
+	sheaf_push(pcs, main, obj);
 	pcs_unlock(pcs);
 }
 
