@@ -145,8 +145,10 @@ extern struct sheafalloc_global sa;
  * sched_getcpu() takes ~10 ns in a VM) and map it like sb_current_cpu() does.
  * Synthetic topologies (virtual CPUs) and anything unusual go to
  * sb_current_cpu().  Async-signal-safe either way.
+ *
+ * this_cpu_rseq() is the rseq read alone, -1 where it cannot tell: for the
+ * hit paths, which must not make a call.
  */
-/* The rseq read alone, -1 where it cannot tell: for fast paths that must not call. */
 static inline __attribute__((always_inline)) int this_cpu_rseq(void)
 {
 #if SB_HAVE_RSEQ

@@ -31,15 +31,7 @@ static const unsigned char size_index[24] = {
  * then finds its cache with one load instead of two dependent ones, which is
  * about 1.5 ns of a 10 ns kmalloc/kfree pair.
  */
-static struct kmem_cache *size_cache[24];
-
-/* The bucket for 1 <= size <= KMALLOC_MAX_CACHE_SIZE. */
-static inline struct kmem_cache *kmalloc_slab(size_t size)
-{
-	if (size <= 192)
-		return size_cache[(size - 1) / 8];
-	return kmalloc_caches[(64 - __builtin_clzl(size - 1)) - 1];
-}
+static struct kmem_cache *size_cache[sizeof(size_index)];
 
 unsigned int kmalloc_index(size_t size)
 {
@@ -48,6 +40,14 @@ unsigned int kmalloc_index(size_t size)
 	if (size <= 192)
 		return size_index[(size - 1) / 8];
 	return (unsigned int)(64 - __builtin_clzl(size - 1)) - 1;	/* 2^k >= size, k = 8..13 */
+}
+
+/* The bucket for 1 <= size <= KMALLOC_MAX_CACHE_SIZE. */
+static inline struct kmem_cache *kmalloc_slab(size_t size)
+{
+	if (size <= 192)
+		return size_cache[(size - 1) / 8];
+	return kmalloc_caches[kmalloc_index(size)];
 }
 
 static unsigned int get_order(size_t size)
@@ -345,7 +345,7 @@ int kmalloc_init(void)
 		if (!kmalloc_caches[i])
 			goto fail;
 	}
-	for (unsigned int i = 0; i < 24; i++)
+	for (unsigned int i = 0; i < sizeof(size_index); i++)
 		size_cache[i] = kmalloc_caches[size_index[i]];
 	/* Sheaves are kmalloc'ed: only now that every bucket exists. */
 	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++)
