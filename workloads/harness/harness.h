@@ -62,6 +62,7 @@ void sb_report_free(struct sb_report *);
 /* ---- tsc.c: clocks, rdtsc, calibrated busy loops ---- */
 
 uint64_t sb_now_ns(void);                      /* CLOCK_MONOTONIC */
+void     sb_sleep_ns(uint64_t ns);             /* nanosleep, resumed after EINTR */
 double   sb_tsc_ns_per_tick(void);             /* calibrated once, cached, thread-safe */
 void     sb_busy_calibrate(void);              /* calibrate the busy loop (once) */
 double   sb_busy_loops_per_ns(void);           /* calibrates on first use */

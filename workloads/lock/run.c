@@ -188,14 +188,6 @@ static double cpu_seconds(void)
 	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = { .tv_sec = ns / 1000000000ULL, .tv_nsec = ns % 1000000000ULL };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static void wall_time(struct lock_result *res)
 {
 	uint64_t first = UINT64_MAX, last = 0;
@@ -260,7 +252,7 @@ static int run_threads(const struct lock_args *a, struct lock_run *run, struct l
 	}
 	barrier_open_when(started);
 	if (!err && a->duration_ns) {
-		sleep_ns(a->duration_ns);
+		sb_sleep_ns(a->duration_ns);
 		__atomic_store_n(&run->stop, 1, __ATOMIC_RELAXED);
 	}
 	for (int i = 0; i < started; i++)

@@ -289,14 +289,6 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-static void sleep_ns(uint64_t ns)
-{
-	struct timespec ts = { .tv_sec = ns / 1000000000ull, .tv_nsec = ns % 1000000000ull };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
 static void run_threads(struct page_run *r, int n)
 {
 	pthread_t tids[n];
@@ -323,7 +315,7 @@ static void run_threads(struct page_run *r, int n)
 	pthread_barrier_wait(&r->start);
 	r->t_start_ns = sb_now_ns();
 	if (r->o->duration_ns) {
-		sleep_ns(r->o->duration_ns);
+		sb_sleep_ns(r->o->duration_ns);
 		atomic_store(&r->stop, true);
 	}
 	pthread_barrier_wait(&r->stopped);
