@@ -358,25 +358,6 @@ static bool meta_get(const char *json, const char *const *keys, char *out, size_
 	return false;
 }
 
-static char *read_text_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) || (n = ftell(f)) < 0 || fseek(f, 0, SEEK_SET)) {
-		fclose(f);
-		return NULL;
-	}
-	buf = sb_cmp_calloc(n + 1, 1);
-	n = fread(buf, 1, n, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static const char *pmu_words(const char *v)
 {
 	if (!strcmp(v, "true") || !strcmp(v, "yes") || !strcmp(v, "1"))
@@ -407,7 +388,7 @@ static void describe_machine(const char *dir, char *out, size_t len)
 	char *json;
 
 	snprintf(path, sizeof(path), "%s/meta.json", dir);
-	json = read_text_file(path);
+	json = sb_read_text_file(path);
 	if (!json) {
 		snprintf(out, len, "machine unknown (no meta.json)");
 		return;

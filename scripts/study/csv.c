@@ -238,6 +238,17 @@ static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
 	return buf;
 }
 
+char *sb_read_text_file(const char *path)
+{
+	char err[256];
+	size_t len;
+	char *buf = slurp(path, &len, err, sizeof(err));
+
+	if (buf)
+		buf[len] = '\0';	/* slurp() stops with len < its buffer's size */
+	return buf;
+}
+
 static int line_of(const char *buf, const char *at)
 {
 	int line = 1;

@@ -168,25 +168,9 @@ static void write_build(FILE *f)
 	free(rev);
 }
 
-static char *study_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *text = NULL;
-	size_t cap = 0;
-
-	if (!f)
-		return NULL;
-	if (getdelim(&text, &cap, '\0', f) < 0) {
-		free(text);
-		text = NULL;
-	}
-	fclose(f);
-	return text;
-}
-
 static void write_study(FILE *f, const struct sb_study_meta *m)
 {
-	char stamp[64], *text = study_text(m->study->path);
+	char stamp[64], *text = sb_read_text_file(m->study->path);
 
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", gmtime(&m->start));
 	json_field(f, "start_time", stamp);

@@ -313,31 +313,6 @@ void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out)
 
 /* ---- report.md ---- */
 
-static char *slurp_text(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, got;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = 2 * cap + 4096 + 1);
-
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		got = fread(buf + n, 1, cap - n - 1, f);
-		n += got;
-	} while (got > 0);
-	fclose(f);
-	if (buf)
-		buf[n] = '\0';
-	return buf;
-}
-
 static void machine_section(const struct sb_rundir *res, FILE *out)
 {
 	static const char *const keys[] = {
@@ -350,7 +325,7 @@ static void machine_section(const struct sb_rundir *res, FILE *out)
 
 	fprintf(out, "## Machine\n\n%s\n\n", res->machine);
 	snprintf(path, sizeof(path), "%s/meta.json", res->dir);
-	json = slurp_text(path);
+	json = sb_read_text_file(path);
 	if (!json) {
 		fprintf(out, "No meta.json in the results directory.\n\n");
 		return;
@@ -561,7 +536,7 @@ static void runs_section(const struct sb_rundir *res, FILE *out)
 	for (int i = 0; i < res->nr_docs; i++)
 		runs_of_doc(res->docs[i], out);
 	snprintf(path, sizeof(path), "%s/errors.log", res->dir);
-	errors = slurp_text(path);
+	errors = sb_read_text_file(path);
 	if (errors && *errors)
 		fprintf(out, "## Failed runs (errors.log)\n\n```\n%s%s```\n", errors,
 			has_suffix(errors, "\n") ? "" : "\n");

@@ -223,6 +223,8 @@ struct sb_csv_doc *sb_csv_load(const char *path, char *err, size_t errlen);
 void sb_csv_doc_free(struct sb_csv_doc *doc);
 int sb_csv_col(const struct sb_csv_doc *doc, const char *name);	/* -1: absent */
 const char *sb_csv_cell(const struct sb_csv_doc *doc, int row, int col);
+/* A whole file as a NUL-terminated string (free() it), or NULL if it cannot be read. */
+char *sb_read_text_file(const char *path);
 
 /* stats.c */
 #define SB_CI_LEVEL		0.95
