@@ -228,7 +228,7 @@ numa_args() {
 write_cmd_script() {
 	local v
 	{
-		echo "export PATH=$(printf '%q' "$PATH") HOME=/tmp LANG=${LANG:-C.UTF-8}"
+		echo "export PATH=$(printf '%q' "$PATH") HOME=/tmp LANG=$(printf '%q' "${LANG:-C.UTF-8}")"
 		echo "export SHEAFBENCH_EMULATED=qemu-$accel SHEAFBENCH_VM_NODES=$nodes"
 		for v in $(compgen -e | grep '^SHEAFBENCH_' | grep -v '^SHEAFBENCH_TOPOLOGY$'); do
 			[[ $v == SHEAFBENCH_EMULATED || $v == SHEAFBENCH_VM_NODES ]] && continue
@@ -240,14 +240,13 @@ write_cmd_script() {
 }
 
 run_guest() {
-	local -a qemu numa
-	local accel_opt=$accel
+	local -a qemu numa firmware=()
+	local accel_opt=$accel qboot=/usr/share/qemu/qboot.rom
 	[[ $accel == tcg ]] && accel_opt=tcg,thread=multi	# one host thread per vCPU
-	local bios=/usr/share/qemu/qboot.rom	# boots seconds faster than SeaBIOS under TCG
+	[[ -f $qboot ]] && firmware=(-bios "$qboot")	# seconds faster than SeaBIOS under TCG
 	mapfile -t numa < <(numa_args)
-	[[ -f $bios ]] && numa+=(-bios "$bios")
 	qemu=(qemu-system-x86_64 -accel "$accel_opt" -cpu max -smp "$cpus" -m "${mem}M"
-		"${numa[@]}" -kernel "$kernel" -initrd "$initrd"
+		"${numa[@]}" "${firmware[@]}" -kernel "$kernel" -initrd "$initrd"
 		-append "console=ttyS0 loglevel=4 printk.time=1 panic=-1 mitigations=off rdinit=/init sbvm.run=$run sbvm.rw=$rw"
 		-nodefaults -display none -no-reboot -monitor none -serial "file:$run/console.log"
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
@@ -265,11 +264,11 @@ qemu-system-x86_64 -accel help 2>/dev/null | grep -qx "$accel" ||
 [[ $accel == kvm && ! -w /dev/kvm ]] && skip "--accel kvm: /dev/kvm is not usable here"
 pick_kernel
 vmdir=${SHEAFBENCH_VM_DIR:-$top/build-vm}
+[[ $vmdir =~ [[:space:]] ]] && usage_error "SHEAFBENCH_VM_DIR: '$vmdir' contains whitespace"
 mkdir -p "$vmdir" || die "cannot create $vmdir"
 initrd=$(build_initramfs) || exit $?
 kernel=$(guest_kernel)
 run=$(mktemp -d "$vmdir/run.XXXXXX") || die "cannot create a run directory in $vmdir"
-[[ $run =~ [[:space:]] ]] && usage_error "SHEAFBENCH_VM_DIR: '$vmdir' contains whitespace"
 write_cmd_script
 
 start=$(date +%s)
