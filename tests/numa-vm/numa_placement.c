@@ -8,7 +8,7 @@
  *    on a CPU of n) sit on pages of node n;
  *  - kmalloc_node(size, n) is on node n for every bucket and for page runs;
  *  - alloc_pages() and alloc_pages_nolock() for node n give node n's pages,
- *    from a zone whose arenas are bound to n;
+ *    from a zone whose arenas are bound to n, behind a lock of its own;
  *  - objects freed on a CPU of another node go back to their own node's
  *    slab (counted as free_remote), not into the freeing CPU's sheaf.
  * Where a page is comes from move_pages() with no target nodes.  Exits 77
@@ -165,6 +165,35 @@ static void check_pages(const struct sb_topology *topo, int nr_nodes)
 	}
 }
 
+/*
+ * Zone locks are per node: with node n's zone lock held, alloc_pages_nolock()
+ * of an order the per-CPU lists do not serve fails on n and succeeds, on its
+ * own node, everywhere else.
+ */
+static void check_zone_locks(const struct sb_topology *topo, int nr_nodes)
+{
+	const unsigned int order = 3;	/* above the default pcp orders: zone only */
+
+	pin_to_node(topo, 0);
+	for (int held = 0; held < nr_nodes; held++) {
+		page_alloc_zone_lock_for_test(held);
+		for (int node = 0; node < nr_nodes; node++) {
+			struct page *page = alloc_pages_nolock(node, order);
+
+			if (node == held) {
+				EXPECT_MSG(!page, "alloc_pages_nolock(%d) with its zone locked", node);
+			} else {
+				EXPECT_MSG(page && page_to_nid(page) == node,
+					   "alloc_pages_nolock(%d) with only node %d's zone locked",
+					   node, held);
+			}
+			if (page)
+				free_pages_nolock(page, order);
+		}
+		page_alloc_zone_unlock_for_test(held);
+	}
+}
+
 /* Node 0's objects freed on a CPU of the last node: all to node 0's slabs. */
 static void check_remote_free(const struct sb_topology *topo, int nr_nodes)
 {
@@ -217,6 +246,7 @@ int main(void)
 	check_cache_nodes(topo, nr_nodes);
 	check_kmalloc_node(topo, nr_nodes);
 	check_pages(topo, nr_nodes);
+	check_zone_locks(topo, nr_nodes);
 	check_remote_free(topo, nr_nodes);
 	CHECK(sheafalloc_exit() == 0);
 	printf("numa_placement: %d nodes: %s\n", nr_nodes, check_failures ? "FAILED" : "ok");
