@@ -34,8 +34,6 @@ enum sb_format sb_parse_format(const char *cmd, const char *val);       /* --for
  * --pin none|compact|scatter|LIST where LIST is like "0,2,4-7" (logical CPUs).
  * Returns the number of CPUs stored in list for SB_PIN_LIST, else 0.
  */
-/* Old matcher, replaced by sb_option_match(); goes when its last users convert. */
-const char *sb_option_value(const char *cmd, int argc, char **argv, int *i, char *opt, size_t optlen);
 int    sb_parse_pin(const char *cmd, const char *val, enum sb_pin *pin, int *list, int maxlist);
 /* A CPU list "0,2,4-7" for option opt; returns its length (>= 1). */
 int    sb_parse_cpu_list(const char *cmd, const char *opt, const char *val, int *list, int maxlist);
@@ -230,6 +228,8 @@ void   sb_report_hist(struct sb_report *, const char *prefix, const struct sb_hi
 /* ---- pin.c: pinning and fairness ---- */
 
 int  sb_pin_self(int os_cpu);                  /* 0, or -errno */
+/* The logical CPU of each of n threads for --pin (-1: unpinned); a LIST wraps round-robin. */
+void sb_pin_cpus(const struct sb_pin_arg *pin, const struct sb_topology *topo, int *cpus, int n);
 
 /*
  * Over per-thread operation counts x[0..n-1]: Jain's index (sum x)^2/(n sum x^2)
