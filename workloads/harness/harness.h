@@ -241,6 +241,48 @@ void sb_pin_cpus(const struct sb_pin_arg *pin, const struct sb_topology *topo, i
 struct sb_fairness { double jain, min_share, max_share; };
 struct sb_fairness sb_fairness(const uint64_t *per_thread, int n);
 
+/* ---- threads.c: the one thread runner ---- */
+
+/*
+ * sb_run_threads() starts nr threads, each placed on cpus[i] (pinned, or its
+ * virtual CPU on a synthetic topology; -1 or cpus NULL: unplaced), and runs
+ * fn(ts, i) in each.  fn prepares, calls sb_threads_start() (all threads
+ * are released together; start_ns is then set), measures until
+ * sb_threads_should_stop() (set duration_ns after the start; 0: fn stops on
+ * its own, e.g. after an iteration count), and, when at_stop is set, calls
+ * sb_threads_stopped(): the main thread runs at_stop() once every thread is
+ * there (to read counters of the measured section alone), then lets them
+ * go on (to drain).  Then it joins them.  A thread that cannot be created
+ * is one line on stderr and exit 1, before anything is reported.
+ */
+struct sb_thread_slot;
+struct sb_threads {
+	/* set by the caller */
+	const char *cmd;                /* names the command in the error line */
+	int nr;                         /* threads */
+	const int *cpus;                /* logical CPU of each thread (sb_pin_cpus) */
+	const struct sb_topology *topo; /* where cpus are */
+	size_t stack_size;              /* 0: the default */
+	void (*fn)(struct sb_threads *ts, int index);
+	void (*at_stop)(struct sb_threads *ts);
+	void *data;                     /* the caller's, for fn and at_stop */
+	uint64_t duration_ns;
+	/* set by the runner */
+	uint64_t start_ns;              /* when the threads were released */
+	struct sb_thread_slot *slots;
+	int started, go, stopped, released;
+	int stop __attribute__((aligned(64)));   /* read by every thread, written once */
+};
+
+void sb_run_threads(struct sb_threads *ts);
+void sb_threads_start(struct sb_threads *ts);       /* thread: the start barrier */
+void sb_threads_stopped(struct sb_threads *ts);     /* thread: the stop barrier (with at_stop) */
+bool sb_threads_pinned(const struct sb_threads *ts, int index); /* placed on its CPU */
+static inline bool sb_threads_should_stop(const struct sb_threads *ts)
+{
+	return __atomic_load_n(&ts->stop, __ATOMIC_RELAXED);
+}
+
 /* ---- perf_events.c: hardware counters; every call degrades to "not available" ---- */
 
 #define SB_PERF_NA	UINT64_MAX             /* an event that was not counted */

@@ -5,7 +5,7 @@
  * Files by role, as lockhammer splits them:
  *   args.c    options -> struct lock_args
  *   loop.c    the measured loop, one specialized copy per lock kind
- *   run.c     threads, pinning, start barrier, stop flag, counters
+ *   run.c     the run over the harness thread runner: per-thread counters
  *   report.c  one report row from the per-thread results
  *   lock.c    cmd_lock(): parse, run, report
  */
@@ -48,9 +48,9 @@ struct lock_args {
 struct lock_thread_state;
 
 /*
- * Read-mostly description of a run, shared by all threads.  The stop flag
- * sits on its own line: it is written once, and read (relaxed) by every
- * thread on every iteration.
+ * Read-mostly description of a run, shared by all threads.  The runner's
+ * stop flag sits on its own line: it is written once, and read (relaxed) by
+ * every thread on every iteration.
  */
 struct lock_run {
 	void *lock;			/* the one lock, at the start of a 128-byte area */
@@ -67,8 +67,7 @@ struct lock_run {
 	const char *const *perf_events;	/* opened per thread; none when no PMU */
 	int perf_nr_events;
 	void *cs_alloc;			/* the K other lines, freed after the run */
-
-	int stop __attribute__((aligned(LOCK_CACHELINE)));
+	const struct sb_threads *threads;	/* the runner: its stop flag */
 } __attribute__((aligned(LOCK_CACHELINE)));
 
 /*

@@ -11,8 +11,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,9 +55,7 @@ struct page_run {
 	struct sb_topology *topo;
 	struct page_thread *th;
 	double ns_per_tick;
-	pthread_barrier_t start, stopped, snapped;
-	atomic_bool stop;
-	uint64_t t_start_ns;
+	struct sb_threads threads;	/* the harness runner: start, stop flag */
 	struct page_alloc_stats begin, end;
 };
 
@@ -179,7 +175,7 @@ static bool should_stop(const struct page_thread *t)
 {
 	if (t->run->o->iterations)
 		return t->ops >= t->run->o->iterations;
-	return atomic_load_explicit(&t->run->stop, memory_order_relaxed);
+	return sb_threads_should_stop(&t->run->threads);
 }
 
 static void measure(struct page_thread *t, struct page **runs, uint8_t *orders)
@@ -207,12 +203,6 @@ static void thread_prepare(struct page_thread *t)
 	t->nolock_threshold = o->nolock_fraction >= 1.0 ? UINT64_MAX :
 			      (uint64_t)(o->nolock_fraction * 18446744073709551616.0);
 	sb_hist_init(&t->lat);
-	if (t->cpu < 0)
-		return;
-	if (sb_topology_is_synthetic(t->run->topo))
-		sb_set_virtual_cpu(t->cpu);
-	else
-		sb_pin_self(sb_topology_os_cpu(t->run->topo, t->cpu));
 }
 
 static uint64_t thread_cpu_ns(void)
@@ -223,10 +213,10 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static void *thread_main(void *arg)
+static void thread_main(struct sb_threads *ts, int index)
 {
-	struct page_thread *t = arg;
-	struct page_run *r = t->run;
+	struct page_run *r = ts->data;
+	struct page_thread *t = &r->th[index];
 	struct page **runs = calloc(r->o->batch, sizeof(*runs));
 	uint8_t *orders = calloc(r->o->batch, 1);
 	uint64_t cpu0;
@@ -236,51 +226,40 @@ static void *thread_main(void *arg)
 		exit(1);
 	}
 	thread_prepare(t);
-	pthread_barrier_wait(&r->start);
+	sb_threads_start(ts);
 	cpu0 = thread_cpu_ns();
 	measure(t, runs, orders);
 	t->t_end_ns = sb_now_ns();
 	t->cpu_ns = thread_cpu_ns() - cpu0;
-	pthread_barrier_wait(&r->stopped);
-	pthread_barrier_wait(&r->snapped);
+	sb_threads_stopped(ts);
 	free(runs);
 	free(orders);
-	return NULL;
+}
+
+static void stats_at_stop(struct sb_threads *ts)
+{
+	struct page_run *r = ts->data;
+
+	page_alloc_read_stats(&r->end);
 }
 
 static void run_threads(struct page_run *r, int n)
 {
-	pthread_t tids[n];
 	int cpus[n];
 
 	sb_pin_cpus(&r->o->pin, r->topo, cpus, n);
-	pthread_barrier_init(&r->start, NULL, n + 1);
-	pthread_barrier_init(&r->stopped, NULL, n + 1);
-	pthread_barrier_init(&r->snapped, NULL, n + 1);
 	for (int i = 0; i < n; i++) {
 		r->th[i].run = r;
 		r->th[i].id = i;
 		r->th[i].cpu = cpus[i];
-		if (pthread_create(&tids[i], NULL, thread_main, &r->th[i])) {
-			fprintf(stderr, "sheafbench page: pthread_create failed\n");
-			exit(1);
-		}
 	}
+	r->threads = (struct sb_threads){
+		.cmd = PAGE_CMD, .nr = n, .cpus = cpus, .topo = r->topo,
+		.fn = thread_main, .at_stop = stats_at_stop, .data = r,
+		.duration_ns = r->o->duration_ns,
+	};
 	page_alloc_read_stats(&r->begin);
-	pthread_barrier_wait(&r->start);
-	r->t_start_ns = sb_now_ns();
-	if (r->o->duration_ns) {
-		sb_sleep_ns(r->o->duration_ns);
-		atomic_store(&r->stop, true);
-	}
-	pthread_barrier_wait(&r->stopped);
-	page_alloc_read_stats(&r->end);
-	pthread_barrier_wait(&r->snapped);
-	for (int i = 0; i < n; i++)
-		pthread_join(tids[i], NULL);
-	pthread_barrier_destroy(&r->start);
-	pthread_barrier_destroy(&r->stopped);
-	pthread_barrier_destroy(&r->snapped);
+	sb_run_threads(&r->threads);
 }
 
 static double ratio(double num, double den)
@@ -333,7 +312,7 @@ static void report_zone_lock(struct sb_report *rep, const struct page_run *r, do
 static void report_run(const struct page_run *r)
 {
 	int n = r->o->threads;
-	uint64_t ops = 0, pages = 0, cpu_ns = 0, per_thread[n], end = r->t_start_ns;
+	uint64_t ops = 0, pages = 0, cpu_ns = 0, per_thread[n], end = r->threads.start_ns;
 	struct sb_report *rep = sb_report_new();
 	struct sb_fairness f;
 	struct sb_hist lat;
@@ -348,7 +327,7 @@ static void report_run(const struct page_run *r)
 		if (r->th[i].t_end_ns > end)
 			end = r->th[i].t_end_ns;
 	}
-	secs = (end - r->t_start_ns) / 1e9;
+	secs = (end - r->threads.start_ns) / 1e9;
 	f = sb_fairness(per_thread, n);
 	sb_report_row(rep);
 	report_params(rep, r);

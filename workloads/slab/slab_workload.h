@@ -99,10 +99,8 @@ struct slab_run {
 	struct slab_thread *th;
 	int nthreads;
 	double ns_per_tick;
-	pthread_barrier_t start, stopped, snapped;
-	atomic_bool stop;
+	struct sb_threads threads;	/* the harness runner: start, stop flag */
 	atomic_int finished;		/* remote: threads that stopped producing */
-	uint64_t t_start_ns;
 	void *wl;			/* the workload's shared data */
 	int *wl_cpus;			/* topology CPU of each thread, -1: not placed */
 	uint64_t corrupt;		/* damaged stamps seen by setup/teardown */
@@ -170,7 +168,7 @@ static inline bool slab_should_stop(const struct slab_thread *t)
 
 	if (r->o->iterations)
 		return t->ops >= r->o->iterations;
-	return atomic_load_explicit(&r->stop, memory_order_relaxed);
+	return sb_threads_should_stop(&r->threads);
 }
 
 /*
