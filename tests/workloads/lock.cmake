@@ -5,7 +5,17 @@
 
 add_executable(sb_lock_check ${CMAKE_CURRENT_LIST_DIR}/lock_check.c)
 
-set(SB_LOCK_KINDS tas ttas ticket mcs qspin pspin pmutex)
+# The lock kinds, read from their one list (SB_FOR_EACH_LOCK_KIND in lockpatterns.h).
+file(READ ${PROJECT_SOURCE_DIR}/lockpatterns/lockpatterns.h kinds_text)
+string(REGEX MATCHALL "X\\([a-z]+, SB_[A-Z]+\\)" kind_entries "${kinds_text}")
+set(SB_LOCK_KINDS)
+foreach(e ${kind_entries})
+  string(REGEX REPLACE "X\\(([a-z]+),.*" "\\1" kind "${e}")
+  list(APPEND SB_LOCK_KINDS ${kind})
+endforeach()
+if(NOT SB_LOCK_KINDS)
+  message(FATAL_ERROR "lock.cmake: no lock kinds found in lockpatterns/lockpatterns.h")
+endif()
 
 function(sb_lock_test name)
   add_test(NAME ${name} COMMAND sb_lock_check ${ARGN})
