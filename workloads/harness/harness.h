@@ -247,9 +247,10 @@ struct sb_fairness sb_fairness(const uint64_t *per_thread, int n);
  * sb_run_threads() starts nr threads, each placed on cpus[i] (pinned, or its
  * virtual CPU on a synthetic topology; -1 or cpus NULL: unplaced), and runs
  * fn(ts, i) in each.  fn prepares, calls sb_threads_start() (all threads
- * are released together; start_ns is then set), measures until
- * sb_threads_should_stop() (set duration_ns after the start; 0: fn stops on
- * its own, e.g. after an iteration count), and, when at_stop is set, calls
+ * are released together), measures until sb_threads_should_stop() (set
+ * duration_ns after start_ns, the moment every thread is past the start, so
+ * a thread that waited long for a CPU still gets its turn; duration 0: fn
+ * stops on its own, e.g. after an iteration count), and, when at_stop is set, calls
  * sb_threads_stopped(): the main thread runs at_stop() once every thread is
  * there (to read counters of the measured section alone), then lets them
  * go on (to drain).  Then it joins them.  A thread that cannot be created
@@ -268,9 +269,9 @@ struct sb_threads {
 	void *data;                     /* the caller's, for fn and at_stop */
 	uint64_t duration_ns;
 	/* set by the runner */
-	uint64_t start_ns;              /* when the threads were released */
+	uint64_t start_ns;              /* when every released thread was running */
 	struct sb_thread_slot *slots;
-	int started, go, stopped, released;
+	int started, go, running, stopped, released;
 	int stop __attribute__((aligned(64)));   /* read by every thread, written once */
 };
 

@@ -62,6 +62,7 @@ static void *thread_main(void *arg)
 void sb_threads_start(struct sb_threads *ts)
 {
 	gate_arrive_and_wait(&ts->started, &ts->go);
+	__atomic_add_fetch(&ts->running, 1, __ATOMIC_RELEASE);
 }
 
 void sb_threads_stopped(struct sb_threads *ts)
@@ -102,15 +103,21 @@ static void threads_create(struct sb_threads *ts)
 
 void sb_run_threads(struct sb_threads *ts)
 {
-	ts->started = ts->go = ts->stopped = ts->released = 0;
+	ts->started = ts->go = ts->running = ts->stopped = ts->released = 0;
 	ts->stop = 0;
 	ts->slots = calloc(ts->nr, sizeof(*ts->slots));
 	if (!ts->slots)
 		die_create(ts, 0, ENOMEM);
 	threads_create(ts);
 	gate_wait_for(&ts->started, ts->nr);
-	ts->start_ns = sb_now_ns();
 	__atomic_store_n(&ts->go, 1, __ATOMIC_RELEASE);
+	/*
+	 * The clock starts once every thread is past the gate: on a loaded
+	 * machine a released thread may wait longer than the whole duration
+	 * for a CPU, and would then see the stop flag before its first step.
+	 */
+	gate_wait_for(&ts->running, ts->nr);
+	ts->start_ns = sb_now_ns();
 	if (ts->duration_ns) {
 		sb_sleep_ns(ts->duration_ns);
 		__atomic_store_n(&ts->stop, 1, __ATOMIC_RELAXED);
