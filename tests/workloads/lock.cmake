@@ -97,6 +97,18 @@ sb_lock_test(lock.c2c acquisitions>0
   -- $<TARGET_FILE:sheafbench-sb>
   lock --kind mcs --threads 2 --duration 100ms --format csv)
 
+# Each run records its disturbance, measured for real here (software perf
+# events need no PMU): numbers, not n/a, and a busy run reads task-clock.
+sb_lock_test(lock.disturbance "task_clock_ms>0" "cpu_wall_ratio>0" "steal_ms>=0"
+  "invol_ctxsw>=0" "ctx_switches>=0" "cpu_migrations>=0"
+  -- $<TARGET_FILE:sheafbench-sb>
+  lock --kind ttas --threads 2 --iterations 100000 --format csv --no-c2c)
+# -e/--events (perf's spelling): one column per event, per acquisition.
+sb_lock_test(lock.events --custom-events "task_clock_per_acq>0" "cs_per_acq>=0" cycles_per_acq==n/a
+  -- $<TARGET_FILE:sheafbench-tro>
+  lock --kind mcs --threads 2 --iterations 20000 -e task-clock,cs --events=cycles,task-clock,cs
+  --format csv --no-c2c)
+
 # Bad input: exit status exactly 2, nothing on stdout, one line on stderr.
 set(SB_LOCK_BAD_INPUTS
   "kind_unknown|--kind|spin"
@@ -112,7 +124,9 @@ set(SB_LOCK_BAD_INPUTS
   "pin_bad|--pin|everywhere"
   "pin_cpu_absent|--pin|0,999"
   "format_bad|--format|xml"
-  "pattern_other_worker|--pattern|ttl")
+  "pattern_other_worker|--pattern|ttl"
+  "events_unknown|--events|cycles,no-such-event"
+  "events_short_unknown|-e|bogus")
 foreach(bad ${SB_LOCK_BAD_INPUTS})
   string(REPLACE "|" ";" fields "${bad}")
   list(GET fields 0 tname)

@@ -58,6 +58,8 @@ set(SLAB_BAD_ARGS
   "slab|churn|--nolock-fraction|2"
   "slab|churn|--duration|soon"
   "slabinfo|--sheaf-capacity|-1"
+  "slab|churn|-e|no-such-event"
+  "page|--events|cycles,,bogus"
   "page|--order-max|11"
   "page|--batch|0")
 set(i 0)

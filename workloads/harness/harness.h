@@ -75,6 +75,7 @@ typedef void sb_option_fn(const char *cmd, const char *opt, const char *val, voi
 struct sb_option {
 	enum sb_option_type type;
 	const char *name;               /* without "--"; SB_OPT_ARG: its placeholder */
+	char short_name;                /* -x VALUE / -xVALUE too, 0 if none */
 	const char *metavar;            /* the value's placeholder in the usage */
 	void *value;                    /* what the option sets (CHOICE: may be NULL) */
 	enum sb_option_ctype ctype;     /* SB_OPTT_INT: the integer type of *value */
@@ -247,10 +248,10 @@ struct sb_fairness sb_fairness(const uint64_t *per_thread, int n);
  * sb_run_threads() starts nr threads, each placed on cpus[i] (pinned, or its
  * virtual CPU on a synthetic topology; -1 or cpus NULL: unplaced), and runs
  * fn(ts, i) in each.  fn prepares, calls sb_threads_start() (all threads
- * are released together), measures until sb_threads_should_stop() (set
- * duration_ns after start_ns, the moment every thread is past the start, so
- * a thread that waited long for a CPU still gets its turn; duration 0: fn
- * stops on its own, e.g. after an iteration count), and, when at_stop is set, calls
+ * are released together at start_ns), measures until sb_threads_should_stop()
+ * (set duration_ns after every thread is past the start, so a thread that
+ * waited long for a CPU still gets its turn; duration 0: fn stops on its
+ * own, e.g. after an iteration count), and, when at_stop is set, calls
  * sb_threads_stopped(): the main thread runs at_stop() once every thread is
  * there (to read counters of the measured section alone), then lets them
  * go on (to drain).  Then it joins them.  A thread that cannot be created
@@ -269,9 +270,12 @@ struct sb_threads {
 	void *data;                     /* the caller's, for fn and at_stop */
 	uint64_t duration_ns;
 	/* set by the runner */
-	uint64_t start_ns;              /* when every released thread was running */
+	uint64_t start_ns;              /* when the threads were released */
 	struct sb_thread_slot *slots;
 	int started, go, running, stopped, released;
+	double steal_ms;                /* steal time on the threads' CPUs (all CPUs if any
+	                                   thread is unpinned) from start_ns to the stop;
+	                                   NaN if /proc/stat is unreadable */
 	int stop __attribute__((aligned(64)));   /* read by every thread, written once */
 };
 
@@ -287,6 +291,7 @@ static inline bool sb_threads_should_stop(const struct sb_threads *ts)
 /* ---- perf_events.c: hardware counters; every call degrades to "not available" ---- */
 
 #define SB_PERF_NA	UINT64_MAX             /* an event that was not counted */
+#define SB_PERF_MAX	16                     /* events in one group */
 
 bool sb_pmu_available(char *why, size_t len);   /* false + reason, e.g. "no hardware PMU (virtual machine?)" */
 struct sb_perf;                                 /* per-thread counter group */
@@ -302,6 +307,74 @@ void sb_perf_start(struct sb_perf *); void sb_perf_stop(struct sb_perf *);
 int  sb_perf_read(struct sb_perf *, uint64_t *vals);
 void sb_perf_close(struct sb_perf *);
 const char *const *sb_perf_default_events(int *n);     /* cycles, instructions, + vendor coherence events */
+/* Whether name resolves (perf's generic names, then libpfm4); else why not. */
+bool sb_perf_event_known(const char *name, char *why, size_t len);
+void sb_perf_generic_names(char *buf, size_t len);     /* "cycles, instructions, ..." */
+
+/* ---- disturbance.c: what else happened during a run (design.md section 6) ---- */
+
+/* -e/--events LIST (perf's spelling): the events counted per thread. */
+struct sb_events {
+	int n;
+	const char *name[SB_PERF_MAX];
+	char buf[512];                  /* the LIST, split in place */
+};
+/* Option callback: every name must resolve, else one line and exit 2. */
+void sb_events_parse(const char *cmd, const char *opt, const char *val, void *events);
+#define SB_OPT_EVENTS(p)								\
+	{ .type = SB_OPTT_CALLBACK, .name = "events", .short_name = 'e', .metavar = "LIST", \
+	  .value = (1 ? (p) : (struct sb_events *)0), .fn = sb_events_parse,		\
+	  .help = "events counted per thread, perf's names or libpfm4's, comma-separated\n" \
+		  "(default: cycles, instructions and the CPU's coherence events)" }
+
+/*
+ * One thread's counters around its measured section: the software events
+ * (task-clock, context-switches, cpu-migrations) in one perf group, the
+ * --events in another (through the same group code: a hardware group that
+ * cannot be scheduled does not take the software one down with it), the
+ * involuntary context switches from getrusage and the thread's CPU time.
+ */
+enum { SB_SW_TASK_CLOCK, SB_SW_CTXSW, SB_SW_MIGRATIONS, SB_NR_SW_EVENTS };
+struct sb_thread_counters {
+	struct sb_perf *sw, *hw;
+	uint64_t sw_vals[SB_NR_SW_EVENTS];   /* SB_PERF_NA: not counted */
+	uint64_t hw_vals[SB_PERF_MAX];
+	uint64_t invol_ctxsw;           /* ru_nivcsw over the section */
+	uint64_t cpu_ns;                /* CLOCK_THREAD_CPUTIME_ID over the section */
+	char why[256];                  /* why events were not counted, "" if all were */
+};
+void sb_counters_open(struct sb_thread_counters *c, const struct sb_events *events); /* before the start */
+void sb_counters_start(struct sb_thread_counters *c);  /* right before the section */
+void sb_counters_stop(struct sb_thread_counters *c);   /* right after it: reads, closes */
+
+/* The threads' counters summed, for the report. */
+struct sb_counters_sum {
+	int threads;
+	uint64_t sw[SB_NR_SW_EVENTS];
+	bool sw_ok;                     /* every thread counted the software events */
+	double hw[SB_PERF_MAX];         /* NaN unless every thread counted it */
+	uint64_t invol_ctxsw, cpu_ns;
+	char why[256];                  /* the first thread's reason, if any */
+};
+void sb_counters_sum_init(struct sb_counters_sum *s, const struct sb_events *events);
+void sb_counters_add(struct sb_counters_sum *s, const struct sb_thread_counters *c,
+		     const struct sb_events *events);
+/* <event>_per_<unit> for each event, e.g. cycles_per_acq. */
+void sb_report_events(struct sb_report *r, const struct sb_counters_sum *s,
+		      const struct sb_events *events, double ops, const char *unit);
+/*
+ * The disturbance columns, after every other: steal_ms (from the run's
+ * threads' runner: see struct sb_threads), invol_ctxsw, ctx_switches,
+ * cpu_migrations, task_clock_ms, cpu_wall_ratio = task-clock / (threads x
+ * wall): 1.0 when every thread had its CPU for the whole run.
+ */
+void sb_report_disturbance(struct sb_report *r, const struct sb_counters_sum *s,
+			   double steal_ms, uint64_t wall_ns);
+/*
+ * Steal time in ms so far of the OS CPUs in cpus[0..n-1] (n == 0: the whole
+ * machine), from /proc/stat; NaN if unreadable.
+ */
+double sb_steal_ms(const int *os_cpus, int n);
 
 /* ---- c2c_probe.c: core-to-core cache-line transfer cost (design.md section 3) ---- */
 

@@ -52,6 +52,28 @@ static struct sb_option *option_find(struct sb_option *table, const char *arg)
 	return NULL;
 }
 
+/* "-x" or "-xVALUE": the option whose short name is x, NULL if none. */
+static struct sb_option *option_find_short(struct sb_option *table, const char *arg)
+{
+	if (arg[0] != '-' || !arg[1] || arg[1] == '-')
+		return NULL;
+	for (struct sb_option *o = table; o->type != SB_OPTT_END; o++)
+		if (o->short_name && o->short_name == arg[1])
+			return o;
+	return NULL;
+}
+
+/* The value of "-xVALUE" or "-x VALUE". */
+static const char *short_value(const char *cmd, const struct sb_option *o, int argc, char **argv,
+			       int *i)
+{
+	if (argv[*i][2])
+		return argv[*i] + 2;
+	if (*i + 1 >= argc)
+		sb_die_usage(cmd, "-%c: needs a value (see --help)", o->short_name);
+	return argv[++*i];
+}
+
 static void store_int(const struct sb_option *o, long v)
 {
 	switch (o->ctype) {
@@ -171,6 +193,11 @@ int sb_parse_options(const char *cmd, struct sb_option *table, int argc, char **
 			sb_options_usage(table, usage, stdout);
 			return SB_OPTIONS_HELP;
 		}
+		o = option_find_short(table, arg);
+		if (o && !option_is_flag(o)) {
+			option_set(cmd, o, short_value(cmd, o, argc, argv, &i));
+			continue;
+		}
 		o = option_find(table, arg);
 		if (!o) {
 			take_positional(cmd, table, arg);
@@ -267,7 +294,8 @@ static void option_default(const struct sb_option *o, char *buf, size_t len)
 /* "--name META": choices and pin orders spelled out, else the metavar. */
 static int option_left(const struct sb_option *o, char *buf, size_t len)
 {
-	int n = snprintf(buf, len, o->type == SB_OPTT_ARG ? "%s" : "--%s", o->name);
+	int n = o->short_name ? snprintf(buf, len, "-%c, --%s", o->short_name, o->name) :
+		snprintf(buf, len, o->type == SB_OPTT_ARG ? "%s" : "--%s", o->name);
 
 	if (o->type == SB_OPTT_CHOICE) {
 		for (int i = 0; o->choices[i] && (size_t)n < len; i++)

@@ -101,34 +101,56 @@ static void threads_create(struct sb_threads *ts)
 	pthread_attr_destroy(&attr);
 }
 
+/* The OS CPUs the threads are pinned to; 0 (the whole machine) if any is not. */
+static int run_os_cpus(const struct sb_threads *ts, int *os_cpus)
+{
+	if (!ts->cpus || !ts->topo || sb_topology_is_synthetic(ts->topo))
+		return 0;
+	for (int i = 0; i < ts->nr; i++) {
+		if (ts->cpus[i] < 0)
+			return 0;
+		os_cpus[i] = sb_topology_os_cpu(ts->topo, ts->cpus[i]);
+	}
+	return ts->nr;
+}
+
 void sb_run_threads(struct sb_threads *ts)
 {
+	int *os_cpus = calloc(ts->nr, sizeof(*os_cpus)), nr_os_cpus;
+	double steal0;
+
 	ts->started = ts->go = ts->running = ts->stopped = ts->released = 0;
 	ts->stop = 0;
 	ts->slots = calloc(ts->nr, sizeof(*ts->slots));
-	if (!ts->slots)
+	if (!ts->slots || !os_cpus)
 		die_create(ts, 0, ENOMEM);
+	nr_os_cpus = run_os_cpus(ts, os_cpus);
 	threads_create(ts);
 	gate_wait_for(&ts->started, ts->nr);
+	steal0 = sb_steal_ms(os_cpus, nr_os_cpus);
+	ts->start_ns = sb_now_ns();
 	__atomic_store_n(&ts->go, 1, __ATOMIC_RELEASE);
 	/*
-	 * The clock starts once every thread is past the gate: on a loaded
+	 * The duration counts once every thread is past the gate: on a loaded
 	 * machine a released thread may wait longer than the whole duration
 	 * for a CPU, and would then see the stop flag before its first step.
 	 */
 	gate_wait_for(&ts->running, ts->nr);
-	ts->start_ns = sb_now_ns();
 	if (ts->duration_ns) {
 		sb_sleep_ns(ts->duration_ns);
 		__atomic_store_n(&ts->stop, 1, __ATOMIC_RELAXED);
 	}
 	if (ts->at_stop) {
 		gate_wait_for(&ts->stopped, ts->nr);
+		ts->steal_ms = sb_steal_ms(os_cpus, nr_os_cpus) - steal0;
 		ts->at_stop(ts);
 		__atomic_store_n(&ts->released, 1, __ATOMIC_RELEASE);
 	}
 	for (int i = 0; i < ts->nr; i++)
 		pthread_join(ts->slots[i].tid, NULL);
+	if (!ts->at_stop)
+		ts->steal_ms = sb_steal_ms(os_cpus, nr_os_cpus) - steal0;
 	free(ts->slots);
 	ts->slots = NULL;
+	free(os_cpus);
 }

@@ -18,6 +18,16 @@ static const char *const kind_names[] = {
 	[SB_NR_KINDS] = NULL,
 };
 
+static void default_events(struct sb_events *ev)
+{
+	int n;
+	const char *const *names = sb_perf_default_events(&n);
+
+	ev->n = n < SB_PERF_MAX ? n : SB_PERF_MAX;
+	for (int i = 0; i < ev->n; i++)
+		ev->name[i] = names[i];
+}
+
 static void lock_args_defaults(struct lock_args *a)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -32,6 +42,7 @@ static void lock_args_defaults(struct lock_args *a)
 	a->latency_text = "sample=16";
 	a->c2c = true;
 	a->format = SB_FMT_TABLE;
+	default_events(&a->events);
 }
 
 /* on | off | sample=N with N >= 1: the sampling period, 0 for off. */
@@ -92,6 +103,7 @@ bool lock_args_parse(struct lock_args *a, int argc, char **argv)
 				"time every / no / 1 in N acquisitions (default sample=16)"),
 		SB_OPT_FORMAT(&a->format),
 		SB_OPT_BOOL("no-c2c", &no_c2c, "skip the core-to-core calibration (c2c columns n/a)"),
+		SB_OPT_EVENTS(&a->events),
 		SB_OPT_END,
 	};
 

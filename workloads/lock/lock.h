@@ -25,7 +25,6 @@
 #define LOCK_MAX_CS_LINES	4096
 #define LOCK_CACHELINE		64
 #define LOCK_DEFAULT_SAMPLE	16	/* time 1 in 16 acquisitions */
-#define LOCK_MAX_PERF_EVENTS	16
 #define LOCK_SAME_LINE_OFFSET	(LOCK_CACHELINE - 8)	/* in the lock's area */
 
 /* What the user asked for; filled by lock_args_parse(), never changed after. */
@@ -43,6 +42,7 @@ struct lock_args {
 	const char *latency_text;
 	bool c2c;			/* measure the c2c line transfer cost */
 	enum sb_format format;
+	struct sb_events events;	/* -e, else the harness's default events */
 };
 
 struct lock_thread_state;
@@ -64,8 +64,7 @@ struct lock_run {
 	double ns_per_tick;
 	const struct sb_topology *topo;
 	void (*loop)(struct lock_thread_state *t, const struct lock_run *run);
-	const char *const *perf_events;	/* opened per thread; none when no PMU */
-	int perf_nr_events;
+	const struct sb_events *events;	/* counted per thread */
 	void *cs_alloc;			/* the K other lines, freed after the run */
 	const struct sb_threads *threads;	/* the runner: its stop flag */
 } __attribute__((aligned(LOCK_CACHELINE)));
@@ -82,9 +81,7 @@ struct lock_thread_state {
 	uint64_t sample_left;		/* acquisitions until the next timed one */
 	uint64_t rmw_contended;		/* RMWs issued by contended acquisitions */
 	uint64_t start_ns, end_ns;
-	uint64_t preemptions;		/* involuntary context switches in the loop */
-	uint64_t perf_vals[LOCK_MAX_PERF_EVENTS];
-	int perf_n;			/* events read, 0 if no counters */
+	struct sb_thread_counters ctr;	/* events, context switches, CPU time of the loop */
 	int index;
 	int cpu;			/* topology CPU to pin to, -1 for none */
 	bool track_cpu;			/* not pinned: re-read the CPU each iteration */
@@ -102,10 +99,7 @@ struct lock_result {
 	int64_t cs_lost_updates;	/* critical-section increments lost: must be 0 */
 	double timing_overhead_ns;	/* one sampled timing: an rdtsc pair */
 	double c2c_median_ns;		/* NaN if not measured */
-	const char *const *perf_events;
-	int perf_nr_events;
-	bool perf_ok;
-	char perf_why[256];		/* why there are no counters */
+	double steal_ms;		/* on the threads' CPUs during the run */
 };
 
 /* args.c */

@@ -22,48 +22,22 @@
 
 static struct lock_run lock_run_desc;
 
-static void thread_perf_read(struct lock_thread_state *t, struct sb_perf *perf)
-{
-	t->perf_n = 0;
-	if (!perf)
-		return;
-	if (sb_perf_read(perf, t->perf_vals) > 0)
-		t->perf_n = t->run->perf_nr_events;
-	sb_perf_close(perf);
-}
-
-/* Involuntary context switches of the calling thread: preemption, the noise to know of. */
-static uint64_t thread_preemptions(void)
-{
-	struct rusage ru;
-
-	return getrusage(RUSAGE_THREAD, &ru) ? 0 : (uint64_t)ru.ru_nivcsw;
-}
-
 static void lock_thread_main(struct sb_threads *ts, int index)
 {
 	struct lock_result *res = ts->data;
 	struct lock_thread_state *t = &res->threads[index];
 	const struct lock_run *run = t->run;
-	struct sb_perf *perf = NULL;
-	char why[256];
 
 	t->track_cpu = !sb_threads_pinned(ts, index);	/* pinned: the CPU cannot change */
 	t->ctx.cpu = sb_current_cpu(run->topo);
 	sb_qnode_init(&t->qnode);
-	if (run->perf_nr_events)
-		perf = sb_perf_open(run->perf_events, run->perf_nr_events, why, sizeof(why));
+	sb_counters_open(&t->ctr, run->events);
 	sb_threads_start(ts);
-	t->preemptions = thread_preemptions();
 	t->start_ns = sb_now_ns();
-	if (perf)
-		sb_perf_start(perf);
+	sb_counters_start(&t->ctr);
 	run->loop(t, run);
-	if (perf)
-		sb_perf_stop(perf);
+	sb_counters_stop(&t->ctr);
 	t->end_ns = sb_now_ns();
-	t->preemptions = thread_preemptions() - t->preemptions;
-	thread_perf_read(t, perf);
 	sb_qnode_fini(&t->qnode);
 }
 
@@ -173,21 +147,6 @@ static void measure_calibrations(const struct lock_args *a, const struct sb_topo
 						      LOCK_C2C_SAMPLES);
 }
 
-static void perf_setup(struct lock_run *run, struct lock_result *res)
-{
-	char why[256];
-	int n = 0;
-
-	res->perf_events = sb_perf_default_events(&n);
-	if (n > LOCK_MAX_PERF_EVENTS)
-		n = LOCK_MAX_PERF_EVENTS;
-	res->perf_nr_events = n;
-	res->perf_ok = sb_pmu_available(why, sizeof(why));
-	snprintf(res->perf_why, sizeof(res->perf_why), "%s", res->perf_ok ? "" : why);
-	run->perf_events = res->perf_events;
-	run->perf_nr_events = res->perf_ok ? n : 0;
-}
-
 /* Start all threads, let them run, join them. */
 static void run_threads(const struct lock_args *a, const int *cpus, const struct sb_topology *topo,
 			struct lock_run *run, struct lock_result *res)
@@ -201,6 +160,7 @@ static void run_threads(const struct lock_args *a, const int *cpus, const struct
 	run->threads = &ts;
 	sb_run_threads(&ts);
 	run->threads = NULL;
+	res->steal_ms = ts.steal_ms;
 }
 
 /*
@@ -232,7 +192,7 @@ int lock_run(const struct lock_args *a, const struct sb_topology *topo, struct l
 	run_describe(run, a, topo);
 	if (a->cs_lines && !run->cs_data)
 		return -1;
-	perf_setup(run, res);
+	run->events = &a->events;
 	measure_calibrations(a, topo, res);
 	sb_pin_cpus(&a->pin, topo, cpus, a->threads);
 	res->nr_threads = a->threads;

@@ -35,6 +35,7 @@ struct page_opts {
 	double nolock_fraction;
 	struct page_alloc_config cfg;
 	enum sb_format format;
+	struct sb_events events;	/* -e: counted per thread (default none) */
 };
 
 struct page_run;
@@ -48,6 +49,7 @@ struct page_thread {
 	uint64_t ops, tick, pages, nolock_null, corrupt;
 	uint64_t t_end_ns, cpu_ns;
 	struct sb_hist lat;
+	struct sb_thread_counters ctr;	/* events, context switches over measure() */
 } __attribute__((aligned(64)));
 
 struct page_run {
@@ -83,6 +85,7 @@ static int parse_options(struct page_opts *o, int argc, char **argv)
 		SB_OPT_UINT("pcp-high", &o->cfg.pcp_high, 1, 1 << 20,
 			    "pcp drains above this many pages (default: allocator's)"),
 		SB_OPT_FORMAT(&o->format),
+		SB_OPT_EVENTS(&o->events),
 		SB_OPT_END,
 	};
 
@@ -226,9 +229,12 @@ static void thread_main(struct sb_threads *ts, int index)
 		exit(1);
 	}
 	thread_prepare(t);
+	sb_counters_open(&t->ctr, &r->o->events);
 	sb_threads_start(ts);
 	cpu0 = thread_cpu_ns();
+	sb_counters_start(&t->ctr);
 	measure(t, runs, orders);
+	sb_counters_stop(&t->ctr);
 	t->t_end_ns = sb_now_ns();
 	t->cpu_ns = thread_cpu_ns() - cpu0;
 	sb_threads_stopped(ts);
@@ -309,6 +315,21 @@ static void report_zone_lock(struct sb_report *rep, const struct page_run *r, do
 	sb_report_f64(rep, "deferred_per_kop", ratio(DELTA(deferred_queued), kops));
 }
 
+/* After every other column: what disturbed the run, then the -e events per op. */
+static void report_disturbance(struct sb_report *rep, const struct page_run *r, uint64_t ops,
+			       double secs)
+{
+	struct sb_counters_sum sum;
+
+	sb_counters_sum_init(&sum, &r->o->events);
+	for (int i = 0; i < r->o->threads; i++)
+		sb_counters_add(&sum, &r->th[i].ctr, &r->o->events);
+	sb_report_disturbance(rep, &sum, r->threads.steal_ms, (uint64_t)(secs * 1e9));
+	sb_report_events(rep, &sum, &r->o->events, (double)ops, "op");
+	if (sum.why[0] && r->o->format == SB_FMT_TABLE)
+		fprintf(stderr, "note: events not counted: %s\n", sum.why);
+}
+
 static void report_run(const struct page_run *r)
 {
 	int n = r->o->threads;
@@ -342,6 +363,7 @@ static void report_run(const struct page_run *r)
 	sb_report_f64(rep, "max_share", f.max_share);
 	sb_report_f64(rep, "cpu_time_s", cpu_ns / 1e9);
 	report_zone_lock(rep, r, ops / 1000.0);
+	report_disturbance(rep, r, ops, secs);
 	sb_report_print(rep, r->o->format, stdout);
 	sb_report_free(rep);
 }

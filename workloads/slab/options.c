@@ -151,6 +151,7 @@ int slab_parse_options(struct slab_opts *o, int argc, char **argv)
 		SB_OPT_INT("writes", &o->writes, 1, 1 << 20,
 			   "cache-scratch: write passes per object"),
 		SB_OPT_FORMAT(&o->format),
+		SB_OPT_EVENTS(&o->events),
 		SB_OPT_END,
 	};
 

@@ -85,9 +85,12 @@ static void thread_main(struct sb_threads *ts, int index)
 	uint64_t cpu0;
 
 	thread_prepare(t);
+	sb_counters_open(&t->ctr, &r->o->events);
 	sb_threads_start(ts);
 	cpu0 = thread_cpu_ns();
+	sb_counters_start(&t->ctr);
 	w->measure(t);
+	sb_counters_stop(&t->ctr);
 	t->t_end_ns = sb_now_ns();
 	t->cpu_ns = thread_cpu_ns() - cpu0;
 	/* Nobody produces any more once everyone is here: drains see final state,
@@ -217,6 +220,21 @@ static void report_figures(struct sb_report *rep, const struct slab_run *r,
 		sb_report_na(rep, "nmi_timer_overruns");
 }
 
+/* After every other column: what disturbed the run, then the -e events per op. */
+static void report_disturbance(struct sb_report *rep, const struct slab_run *r, uint64_t ops,
+			       double secs)
+{
+	struct sb_counters_sum sum;
+
+	sb_counters_sum_init(&sum, &r->o->events);
+	for (int i = 0; i < r->nthreads; i++)
+		sb_counters_add(&sum, &r->th[i].ctr, &r->o->events);
+	sb_report_disturbance(rep, &sum, r->threads.steal_ms, (uint64_t)(secs * 1e9));
+	sb_report_events(rep, &sum, &r->o->events, (double)ops, "op");
+	if (sum.why[0] && r->o->format == SB_FMT_TABLE)
+		fprintf(stderr, "note: events not counted: %s\n", sum.why);
+}
+
 static double measured_secs(const struct slab_run *r)
 {
 	uint64_t end = r->threads.start_ns;
@@ -266,6 +284,7 @@ static int report_run(struct slab_run *r)
 	report_params(rep, r);
 	report_figures(rep, r, ops, secs);
 	slab_counters_report(rep, r, ops, secs);
+	report_disturbance(rep, r, ops, secs);
 	sb_report_print(rep, r->o->format, stdout);
 	sb_report_free(rep);
 	return 0;

@@ -70,6 +70,7 @@ struct slab_opts {
 	long nmi_hz;
 	double nolock_fraction;
 	int writes;			/* cache-scratch: write passes per object */
+	struct sb_events events;	/* -e: counted per thread (default none) */
 };
 
 struct slab_run;
@@ -89,6 +90,7 @@ struct slab_thread {
 	uint64_t nolock_allocs, nolock_frees, nolock_null;
 	uint64_t t_end_ns, cpu_ns;
 	struct sb_hist lat;
+	struct sb_thread_counters ctr;	/* events, context switches over measure() */
 	void *wl;			/* the workload's per-thread data */
 } __attribute__((aligned(64)));
 
