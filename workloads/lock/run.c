@@ -1,18 +1,13 @@
 /*
- * Threads of the lock workload: pin, wait at the start barrier, run the
- * kind's loop until the stop flag (or the iteration count), then hand their
- * counters back.  Only the main thread writes the run description, and only
- * before the barrier opens; after that it writes the stop flag once.
+ * A run of the lock workload over the harness thread runner: each thread
+ * waits at the start, runs the kind's loop until the stop flag (or the
+ * iteration count), then hands its counters back.  Only the main thread
+ * writes the run description, and only before the threads start.
  */
-#define _GNU_SOURCE		/* RUSAGE_THREAD */
-#include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "lock.h"
 
