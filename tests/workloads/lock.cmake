@@ -5,7 +5,17 @@
 
 add_executable(sb_lock_check ${CMAKE_CURRENT_LIST_DIR}/lock_check.c)
 
-set(SB_LOCK_KINDS tas ttas ticket mcs qspin pspin pmutex)
+# The lock kinds, read from their one list (SB_FOR_EACH_LOCK_KIND in lockpatterns.h).
+file(READ ${PROJECT_SOURCE_DIR}/lockpatterns/lockpatterns.h kinds_text)
+string(REGEX MATCHALL "X\\([a-z]+, SB_[A-Z]+\\)" kind_entries "${kinds_text}")
+set(SB_LOCK_KINDS)
+foreach(e ${kind_entries})
+  string(REGEX REPLACE "X\\(([a-z]+),.*" "\\1" kind "${e}")
+  list(APPEND SB_LOCK_KINDS ${kind})
+endforeach()
+if(NOT SB_LOCK_KINDS)
+  message(FATAL_ERROR "lock.cmake: no lock kinds found in lockpatterns/lockpatterns.h")
+endif()
 
 function(sb_lock_test name)
   add_test(NAME ${name} COMMAND sb_lock_check ${ARGN})
@@ -35,6 +45,9 @@ endforeach()
 # One thread: never contended, never a failed trylock, at most one bounce (the
 # first acquisition, if the lock's last_cpu starts elsewhere).  pthread kinds
 # under lock/sb acquire inside glibc, where contention is not visible: n/a.
+# Bounded by a count, not a time: under ctest -j8 on two CPUs all these runs
+# are pinned to CPU 0, and a thread that got no CPU for a whole 100 ms run
+# made no acquisition at all, so every figure was n/a and the test failed.
 foreach(p ${SB_PATTERNS})
   foreach(k ${SB_LOCK_KINDS})
     set(contended 0)
@@ -46,7 +59,7 @@ foreach(p ${SB_PATTERNS})
       "acq_bounces_per_acq*acquisitions<=1.01"
       rmw_per_contended_acq==n/a nolock_fail_rate==0
       -- $<TARGET_FILE:sheafbench-${p}>
-      lock --kind ${k} --threads 1 --pin 0 --nolock-fraction 0.5 --duration 100ms
+      lock --kind ${k} --threads 1 --pin 0 --nolock-fraction 0.5 --iterations 20000
       --format csv --no-c2c)
   endforeach()
 endforeach()
@@ -84,6 +97,18 @@ sb_lock_test(lock.c2c acquisitions>0
   -- $<TARGET_FILE:sheafbench-sb>
   lock --kind mcs --threads 2 --duration 100ms --format csv)
 
+# Each run records its disturbance, measured for real here (software perf
+# events need no PMU): numbers, not n/a, and a busy run reads task-clock.
+sb_lock_test(lock.disturbance "task_clock_ms>0" "cpu_wall_ratio>0" "steal_ms>=0"
+  "invol_ctxsw>=0" "ctx_switches>=0" "cpu_migrations>=0"
+  -- $<TARGET_FILE:sheafbench-sb>
+  lock --kind ttas --threads 2 --iterations 100000 --format csv --no-c2c)
+# -e/--events (perf's spelling): one column per event, per acquisition.
+sb_lock_test(lock.events --custom-events "task_clock_per_acq>0" "cs_per_acq>=0" cycles_per_acq==n/a
+  -- $<TARGET_FILE:sheafbench-tro>
+  lock --kind mcs --threads 2 --iterations 20000 -e task-clock,cs --events=cycles,task-clock,cs
+  --format csv --no-c2c)
+
 # Bad input: exit status exactly 2, nothing on stdout, one line on stderr.
 set(SB_LOCK_BAD_INPUTS
   "kind_unknown|--kind|spin"
@@ -99,7 +124,9 @@ set(SB_LOCK_BAD_INPUTS
   "pin_bad|--pin|everywhere"
   "pin_cpu_absent|--pin|0,999"
   "format_bad|--format|xml"
-  "pattern_other_worker|--pattern|ttl")
+  "pattern_other_worker|--pattern|ttl"
+  "events_unknown|--events|cycles,no-such-event"
+  "events_short_unknown|-e|bogus")
 foreach(bad ${SB_LOCK_BAD_INPUTS})
   string(REPLACE "|" ";" fields "${bad}")
   list(GET fields 0 tname)

@@ -58,6 +58,8 @@ set(SLAB_BAD_ARGS
   "slab|churn|--nolock-fraction|2"
   "slab|churn|--duration|soon"
   "slabinfo|--sheaf-capacity|-1"
+  "slab|churn|-e|no-such-event"
+  "page|--events|cycles,,bogus"
   "page|--order-max|11"
   "page|--batch|0")
 set(i 0)
@@ -75,11 +77,21 @@ slab_test(slab_allocator_not_preloaded missing $<TARGET_FILE:sheafbench-sb> slab
 # Only those whose Debian library is installed; the others are reported.
 # A sanitizer runtime must be the first library loaded and owns malloc, so
 # preloading another malloc cannot work there: glibc only in those builds.
-set(SLAB_MALLOC_LIBS
-  "glibc|"
-  "jemalloc|libjemalloc.so.2"
-  "tcmalloc|libtcmalloc_minimal.so.4"
-  "mimalloc|libmimalloc.so.2")
+# "name|soname" of every allocator but ours, from the one list (allocator_list.h).
+file(READ ${PROJECT_SOURCE_DIR}/workloads/harness/allocator_list.h alloc_text)
+string(REGEX MATCHALL "X\\([a-z]+, +(NULL|\"[^\"]*\")" alloc_entries "${alloc_text}")
+set(SLAB_MALLOC_LIBS)
+foreach(e ${alloc_entries})
+  string(REGEX REPLACE "X\\(([a-z]+), +(.*)" "\\1|\\2" entry "${e}")
+  string(REPLACE "NULL" "" entry "${entry}")
+  string(REPLACE "\"" "" entry "${entry}")
+  if(NOT entry MATCHES "^sheaf\\|")
+    list(APPEND SLAB_MALLOC_LIBS "${entry}")
+  endif()
+endforeach()
+if(NOT SLAB_MALLOC_LIBS)
+  message(FATAL_ERROR "slab.cmake: no allocators found in workloads/harness/allocator_list.h")
+endif()
 foreach(entry ${SLAB_MALLOC_LIBS})
   string(REPLACE "|" ";" pair "${entry}")
   list(GET pair 0 alloc)

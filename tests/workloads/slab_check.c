@@ -42,7 +42,15 @@ static const char *const slab_columns[] = {
 	"nolock_retry_ok", "nolock_null", "nolock_attempts_per_s",
 	"nolock_attempts_per_alloc", "nolock_retries_per_s", "nolock_retries_per_alloc",
 	"nolock_null_per_s", "nolock_null_per_alloc", "nolock_deferred_per_s",
-	"nolock_deferred_per_free", "nolock_p50_ns", "nolock_p99_ns", "nolock_max_ns", NULL,
+	"nolock_deferred_per_free", "nolock_p50_ns", "nolock_p99_ns", "nolock_max_ns",
+	"steal_ms", "invol_ctxsw", "ctx_switches", "cpu_migrations", "task_clock_ms",
+	"cpu_wall_ratio", NULL,
+};
+
+/* What disturbed the run: measured for real on any Linux, never n/a. */
+static const char *const disturbance_columns[] = {
+	"steal_ms", "invol_ctxsw", "ctx_switches", "cpu_migrations", "task_clock_ms",
+	"cpu_wall_ratio", NULL,
 };
 
 /* Always numbers for the sheaf allocator, n/a for the others. */
@@ -55,7 +63,9 @@ static const char *const page_columns[] = {
 	"duration_s", "ops", "ops_per_s", "pages_per_s", "ns_per_op", "op_p50_ns",
 	"op_p99_ns", "op_p999_ns", "op_max_ns", "jain", "cpu_time_s", "zone_acquisitions",
 	"contended_frac", "rmw_per_acq", "test_reads_per_acq", "acq_bounces_per_acq",
-	"con_bounces_per_acq", "nolock_fail_rate", "pcp_refills_per_kop", "pcp_drains_per_kop", NULL,
+	"con_bounces_per_acq", "nolock_fail_rate", "pcp_refills_per_kop", "pcp_drains_per_kop",
+	"steal_ms", "invol_ctxsw", "ctx_switches", "cpu_migrations", "task_clock_ms",
+	"cpu_wall_ratio", NULL,
 };
 
 struct output {
@@ -211,6 +221,21 @@ static int check_nolock_sum(const struct output *o, const struct csv *c)
 	return fail(o, "%s", msg);
 }
 
+static int check_disturbance(const struct output *o, const struct csv *c)
+{
+	for (int i = 0; disturbance_columns[i]; i++) {
+		const char *v = cell(c, disturbance_columns[i]);
+		char *end;
+		double x = strtod(v, &end);
+
+		if (end == v || *end || x < 0)
+			return fail(o, "%s: not a measured number", disturbance_columns[i]);
+	}
+	if (!(strtod(cell(c, "task_clock_ms"), NULL) > 0))
+		return fail(o, "%s", "task_clock_ms: a busy run read no task-clock");
+	return 0;
+}
+
 static int check_report(const struct output *o, const char *mode)
 {
 	struct csv c;
@@ -226,6 +251,8 @@ static int check_report(const struct output *o, const char *mode)
 		rc = check_columns(o, &c, page_columns);
 	else
 		rc = check_columns(o, &c, slab_columns);
+	if (!rc)
+		rc = check_disturbance(o, &c);
 	if (!rc && strcmp(mode, "page"))
 		rc = check_sheaf_columns(o, &c);
 	if (!rc && !strcmp(mode, "nmi"))

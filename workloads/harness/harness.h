@@ -34,15 +34,106 @@ enum sb_format sb_parse_format(const char *cmd, const char *val);       /* --for
  * --pin none|compact|scatter|LIST where LIST is like "0,2,4-7" (logical CPUs).
  * Returns the number of CPUs stored in list for SB_PIN_LIST, else 0.
  */
-/*
- * argv[*i] is "--name=value", or "--name" with the value in argv[*i + 1]: copies
- * "--name" into opt, returns the value and leaves *i on the last word used.
- * A missing value is a usage error (exit 2).
- */
-const char *sb_option_value(const char *cmd, int argc, char **argv, int *i, char *opt, size_t optlen);
 int    sb_parse_pin(const char *cmd, const char *val, enum sb_pin *pin, int *list, int maxlist);
 /* A CPU list "0,2,4-7" for option opt; returns its length (>= 1). */
 int    sb_parse_cpu_list(const char *cmd, const char *opt, const char *val, int *list, int maxlist);
+
+/* ---- parse_options.c: one option table per command (perf's parse_options style) ---- */
+
+/*
+ * A command lists its options once, as a table built on the stack (entries
+ * point at the variables they set, which hold the defaults):
+ *
+ *	struct sb_option opts[] = {
+ *		SB_OPT_INT("threads", &a->threads, 1, 1024, "worker threads"),
+ *		SB_OPT_CHOICE("order", &idx, order_names, "free order of a batch"),
+ *		SB_OPT_BOOL("no-c2c", &no_c2c, "skip the calibration"),
+ *		SB_OPT_END,
+ *	};
+ *	if (sb_parse_options("slab", opts, argc, argv, "usage: ...") == SB_OPTIONS_HELP)
+ *		return 0;
+ *
+ * Options are "--name VALUE" or "--name=VALUE", in any order, the last one
+ * given wins; "--help"/"-h" prints the usage generated from the table.  Any
+ * bad input (unknown option, missing value, value out of range or not in the
+ * list) is one line "sheafbench <cmd>: --name: 'value' <what is allowed>" on
+ * stderr and exit 2.  Words that are not options fill the SB_OPT_ARG entries
+ * in order; one more is a usage error.  The usage shows for each option its
+ * range and the default (the variable's value before parsing), unless the
+ * help text names its own default (a computed one, e.g. "online CPUs").
+ */
+enum sb_option_type {
+	SB_OPTT_END, SB_OPTT_BOOL, SB_OPTT_INT, SB_OPTT_DOUBLE, SB_OPTT_DURATION,
+	SB_OPTT_SIZE, SB_OPTT_STRING, SB_OPTT_CHOICE, SB_OPTT_FORMAT, SB_OPTT_PIN,
+	SB_OPTT_CALLBACK, SB_OPTT_ARG,
+};
+enum sb_option_ctype { SB_OPT_CT_INT, SB_OPT_CT_LONG, SB_OPT_CT_UINT, SB_OPT_CT_ULONG };
+
+/* SB_OPT_CALLBACK: parses val (exits 2 on bad input) into data. */
+typedef void sb_option_fn(const char *cmd, const char *opt, const char *val, void *data);
+
+struct sb_option {
+	enum sb_option_type type;
+	const char *name;               /* without "--"; SB_OPT_ARG: its placeholder */
+	char short_name;                /* -x VALUE / -xVALUE too, 0 if none */
+	const char *metavar;            /* the value's placeholder in the usage */
+	void *value;                    /* what the option sets (CHOICE: may be NULL) */
+	enum sb_option_ctype ctype;     /* SB_OPTT_INT: the integer type of *value */
+	long imin, imax;                /* INT, SIZE range; PIN: most CPUs in a list;
+	                                   DURATION: imin = shortest, in ns */
+	double dmin, dmax;              /* DOUBLE range */
+	const char *const *choices;     /* CHOICE: NULL-terminated */
+	sb_option_fn *fn;               /* CALLBACK */
+	const char *help;
+	int given;                      /* set by sb_parse_options: times seen */
+};
+
+/* --pin none|compact|scatter|LIST, as parsed (see sb_parse_pin). */
+#define SB_PIN_LIST_MAX	1024
+struct sb_pin_arg {
+	enum sb_pin pin;
+	int len;                        /* CPUs in list, for SB_PIN_LIST */
+	const char *text;               /* as given, for the report */
+	int list[SB_PIN_LIST_MAX];
+};
+
+#define SB_OPT_CTYPE_(p) _Generic((p), int *: SB_OPT_CT_INT, long *: SB_OPT_CT_LONG,					  unsigned int *: SB_OPT_CT_UINT, unsigned long *: SB_OPT_CT_ULONG)
+/* Signed and unsigned integers alike (int, long, unsigned, uint64_t), in [min, max]. */
+#define SB_OPT_INT(n, p, min, max, h)								{ .type = SB_OPTT_INT, .name = (n), .metavar = "N", .value = (p),			  .ctype = SB_OPT_CTYPE_(p), .imin = (min), .imax = (max), .help = (h) }
+#define SB_OPT_UINT(n, p, min, max, h)	SB_OPT_INT(n, p, min, max, h)
+#define SB_OPT_DOUBLE(n, p, min, max, h)							{ .type = SB_OPTT_DOUBLE, .name = (n), .metavar = "F",					  .value = (1 ? (p) : (double *)0), .dmin = (min), .dmax = (max), .help = (h) }
+/* "2s" "500ms" into a uint64_t of ns, at least min_ns. */
+#define SB_OPT_DURATION(n, p, min_ns, h)							{ .type = SB_OPTT_DURATION, .name = (n), .metavar = "T",				  .value = (1 ? (p) : (uint64_t *)0), .imin = (min_ns), .help = (h) }
+/* "64" "4k" into a uint64_t of bytes. */
+#define SB_OPT_SIZE(n, p, min, max, h)								{ .type = SB_OPTT_SIZE, .name = (n), .metavar = "SIZE",				  .value = (1 ? (p) : (uint64_t *)0), .imin = (min), .imax = (max), .help = (h) }
+#define SB_OPT_STRING(n, p, meta, h)								{ .type = SB_OPTT_STRING, .name = (n), .metavar = (meta),				  .value = (1 ? (p) : (const char **)0), .help = (h) }
+/* Index into a NULL-terminated list (an X-macro's names); p NULL: only checks. */
+#define SB_OPT_CHOICE(n, p, list, h)								{ .type = SB_OPTT_CHOICE, .name = (n), .value = (1 ? (p) : (int *)0),			  .choices = (list), .help = (h) }
+/* A flag: sets *p to true. */
+#define SB_OPT_BOOL(n, p, h)									{ .type = SB_OPTT_BOOL, .name = (n), .value = (1 ? (p) : (bool *)0), .help = (h) }
+#define SB_OPT_FORMAT(p)									{ .type = SB_OPTT_FORMAT, .name = "format", .value = (1 ? (p) : (enum sb_format *)0), 	  .help = "output format" }
+/* --pin into a struct sb_pin_arg; a CPU list holds at most max CPUs. */
+#define SB_OPT_PIN(p, max, h)									{ .type = SB_OPTT_PIN, .name = "pin", .value = (1 ? (p) : (struct sb_pin_arg *)0), 	  .imax = (max), .help = (h) }
+#define SB_OPT_CALLBACK(n, meta, f, data, h)							{ .type = SB_OPTT_CALLBACK, .name = (n), .metavar = (meta), .value = (data),		  .fn = (f), .help = (h) }
+/* A positional argument: the next word that is not an option, into *p. */
+#define SB_OPT_ARG(meta, p, h)									{ .type = SB_OPTT_ARG, .name = (meta), .value = (1 ? (p) : (const char **)0), .help = (h) }
+#define SB_OPT_END	{ .type = SB_OPTT_END }
+
+enum { SB_OPTIONS_RUN = 0, SB_OPTIONS_HELP = 1 };
+/* Parses argv[1..argc-1]; SB_OPTIONS_HELP after --help (exit 0), exits 2 on bad input. */
+int  sb_parse_options(const char *cmd, struct sb_option *table, int argc, char **argv,
+		      const char *usage);
+/* usage (one or more lines), then one line per option. */
+void sb_options_usage(const struct sb_option *table, const char *usage, FILE *out);
+/* How many times option name was given in the last sb_parse_options(). */
+int  sb_option_given(const struct sb_option *table, const char *name);
+/*
+ * The one "--name VALUE" / "--name=VALUE" matcher (name without dashes), for a
+ * caller that only picks a few options out of argv (the front end's dispatch):
+ * the value, with *i left on the last word used; NULL if argv[*i] is not
+ * --name.  A missing value is a usage error (exit 2).
+ */
+const char *sb_option_match(const char *cmd, int argc, char **argv, int *i, const char *name);
 
 /* ---- report.c: one table of runs, printed as table, csv or json ---- */
 
@@ -138,6 +229,8 @@ void   sb_report_hist(struct sb_report *, const char *prefix, const struct sb_hi
 /* ---- pin.c: pinning and fairness ---- */
 
 int  sb_pin_self(int os_cpu);                  /* 0, or -errno */
+/* The logical CPU of each of n threads for --pin (-1: unpinned); a LIST wraps round-robin. */
+void sb_pin_cpus(const struct sb_pin_arg *pin, const struct sb_topology *topo, int *cpus, int n);
 
 /*
  * Over per-thread operation counts x[0..n-1]: Jain's index (sum x)^2/(n sum x^2)
@@ -149,9 +242,56 @@ int  sb_pin_self(int os_cpu);                  /* 0, or -errno */
 struct sb_fairness { double jain, min_share, max_share; };
 struct sb_fairness sb_fairness(const uint64_t *per_thread, int n);
 
+/* ---- threads.c: the one thread runner ---- */
+
+/*
+ * sb_run_threads() starts nr threads, each placed on cpus[i] (pinned, or its
+ * virtual CPU on a synthetic topology; -1 or cpus NULL: unplaced), and runs
+ * fn(ts, i) in each.  fn prepares, calls sb_threads_start() (all threads
+ * are released together at start_ns), measures until sb_threads_should_stop()
+ * (set duration_ns after every thread is past the start, so a thread that
+ * waited long for a CPU still gets its turn; duration 0: fn stops on its
+ * own, e.g. after an iteration count), and, when at_stop is set, calls
+ * sb_threads_stopped(): the main thread runs at_stop() once every thread is
+ * there (to read counters of the measured section alone), then lets them
+ * go on (to drain).  Then it joins them.  A thread that cannot be created
+ * is one line on stderr and exit 1, before anything is reported.
+ */
+struct sb_thread_slot;
+struct sb_threads {
+	/* set by the caller */
+	const char *cmd;                /* names the command in the error line */
+	int nr;                         /* threads */
+	const int *cpus;                /* logical CPU of each thread (sb_pin_cpus) */
+	const struct sb_topology *topo; /* where cpus are */
+	size_t stack_size;              /* 0: the default */
+	void (*fn)(struct sb_threads *ts, int index);
+	void (*at_stop)(struct sb_threads *ts);
+	void *data;                     /* the caller's, for fn and at_stop */
+	uint64_t duration_ns;
+	/* set by the runner */
+	uint64_t start_ns;              /* when the threads were released */
+	struct sb_thread_slot *slots;
+	int started, go, running, stopped, released;
+	double steal_ms;                /* steal time on the threads' CPUs (all CPUs if any
+	                                   thread is unpinned) from start_ns to the stop;
+	                                   NaN if /proc/stat is unreadable */
+	int stop __attribute__((aligned(64)));   /* read by every thread, written once */
+};
+
+void sb_run_threads(struct sb_threads *ts);
+void sb_threads_start(struct sb_threads *ts);       /* thread: the start barrier */
+void sb_threads_stopped(struct sb_threads *ts);     /* thread: the stop barrier (with at_stop) */
+bool sb_threads_pinned(const struct sb_threads *ts, int index); /* placed on its CPU */
+static inline bool sb_threads_should_stop(const struct sb_threads *ts)
+{
+	return __atomic_load_n(&ts->stop, __ATOMIC_RELAXED);
+}
+
 /* ---- perf_events.c: hardware counters; every call degrades to "not available" ---- */
 
 #define SB_PERF_NA	UINT64_MAX             /* an event that was not counted */
+#define SB_PERF_MAX	16                     /* events in one group */
 
 bool sb_pmu_available(char *why, size_t len);   /* false + reason, e.g. "no hardware PMU (virtual machine?)" */
 struct sb_perf;                                 /* per-thread counter group */
@@ -167,6 +307,74 @@ void sb_perf_start(struct sb_perf *); void sb_perf_stop(struct sb_perf *);
 int  sb_perf_read(struct sb_perf *, uint64_t *vals);
 void sb_perf_close(struct sb_perf *);
 const char *const *sb_perf_default_events(int *n);     /* cycles, instructions, + vendor coherence events */
+/* Whether name resolves (perf's generic names, then libpfm4); else why not. */
+bool sb_perf_event_known(const char *name, char *why, size_t len);
+void sb_perf_generic_names(char *buf, size_t len);     /* "cycles, instructions, ..." */
+
+/* ---- disturbance.c: what else happened during a run (design.md section 6) ---- */
+
+/* -e/--events LIST (perf's spelling): the events counted per thread. */
+struct sb_events {
+	int n;
+	const char *name[SB_PERF_MAX];
+	char buf[512];                  /* the LIST, split in place */
+};
+/* Option callback: every name must resolve, else one line and exit 2. */
+void sb_events_parse(const char *cmd, const char *opt, const char *val, void *events);
+#define SB_OPT_EVENTS(p)								\
+	{ .type = SB_OPTT_CALLBACK, .name = "events", .short_name = 'e', .metavar = "LIST", \
+	  .value = (1 ? (p) : (struct sb_events *)0), .fn = sb_events_parse,		\
+	  .help = "events counted per thread, perf's names or libpfm4's, comma-separated\n" \
+		  "(default: cycles, instructions and the CPU's coherence events)" }
+
+/*
+ * One thread's counters around its measured section: the software events
+ * (task-clock, context-switches, cpu-migrations) in one perf group, the
+ * --events in another (through the same group code: a hardware group that
+ * cannot be scheduled does not take the software one down with it), the
+ * involuntary context switches from getrusage and the thread's CPU time.
+ */
+enum { SB_SW_TASK_CLOCK, SB_SW_CTXSW, SB_SW_MIGRATIONS, SB_NR_SW_EVENTS };
+struct sb_thread_counters {
+	struct sb_perf *sw, *hw;
+	uint64_t sw_vals[SB_NR_SW_EVENTS];   /* SB_PERF_NA: not counted */
+	uint64_t hw_vals[SB_PERF_MAX];
+	uint64_t invol_ctxsw;           /* ru_nivcsw over the section */
+	uint64_t cpu_ns;                /* CLOCK_THREAD_CPUTIME_ID over the section */
+	char why[256];                  /* why events were not counted, "" if all were */
+};
+void sb_counters_open(struct sb_thread_counters *c, const struct sb_events *events); /* before the start */
+void sb_counters_start(struct sb_thread_counters *c);  /* right before the section */
+void sb_counters_stop(struct sb_thread_counters *c);   /* right after it: reads, closes */
+
+/* The threads' counters summed, for the report. */
+struct sb_counters_sum {
+	int threads;
+	uint64_t sw[SB_NR_SW_EVENTS];
+	bool sw_ok;                     /* every thread counted the software events */
+	double hw[SB_PERF_MAX];         /* NaN unless every thread counted it */
+	uint64_t invol_ctxsw, cpu_ns;
+	char why[256];                  /* the first thread's reason, if any */
+};
+void sb_counters_sum_init(struct sb_counters_sum *s, const struct sb_events *events);
+void sb_counters_add(struct sb_counters_sum *s, const struct sb_thread_counters *c,
+		     const struct sb_events *events);
+/* <event>_per_<unit> for each event, e.g. cycles_per_acq. */
+void sb_report_events(struct sb_report *r, const struct sb_counters_sum *s,
+		      const struct sb_events *events, double ops, const char *unit);
+/*
+ * The disturbance columns, after every other: steal_ms (from the run's
+ * threads' runner: see struct sb_threads), invol_ctxsw, ctx_switches,
+ * cpu_migrations, task_clock_ms, cpu_wall_ratio = task-clock / (threads x
+ * wall): 1.0 when every thread had its CPU for the whole run.
+ */
+void sb_report_disturbance(struct sb_report *r, const struct sb_counters_sum *s,
+			   double steal_ms, uint64_t wall_ns);
+/*
+ * Steal time in ms so far of the OS CPUs in cpus[0..n-1] (n == 0: the whole
+ * machine), from /proc/stat; NaN if unreadable.
+ */
+double sb_steal_ms(const int *os_cpus, int n);
 
 /* ---- c2c_probe.c: core-to-core cache-line transfer cost (design.md section 3) ---- */
 

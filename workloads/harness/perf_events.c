@@ -25,8 +25,6 @@
 #include <perfmon/pfmlib_perf_event.h>
 #endif
 
-#define SB_PERF_MAX	16
-
 struct sb_perf {
 	int n;                    /* events requested */
 	int nr_open;              /* events in the group */
@@ -98,14 +96,41 @@ bool sb_pmu_available(char *why, size_t len)
 
 /* ---- event names -> perf_event_attr ---- */
 
-static const struct { const char *name; uint64_t config; } generic_events[] = {
-	{ "cycles", PERF_COUNT_HW_CPU_CYCLES },
-	{ "instructions", PERF_COUNT_HW_INSTRUCTIONS },
-	{ "cache-misses", PERF_COUNT_HW_CACHE_MISSES },
-	{ "cache-references", PERF_COUNT_HW_CACHE_REFERENCES },
-	{ "branches", PERF_COUNT_HW_BRANCH_INSTRUCTIONS },
-	{ "branch-misses", PERF_COUNT_HW_BRANCH_MISSES },
+/*
+ * perf's generic names.  Software events exist on every Linux, PMU or not;
+ * they count in the kernel (a context switch happens there), so they are
+ * opened without exclude_kernel: with it, context-switches would read 0.
+ */
+static const struct generic_event {
+	const char *name, *alias;
+	uint32_t type;
+	uint64_t config;
+} generic_events[] = {
+	{ "cycles",           "cpu-cycles",   PERF_TYPE_HARDWARE, PERF_COUNT_HW_CPU_CYCLES },
+	{ "instructions",     NULL,           PERF_TYPE_HARDWARE, PERF_COUNT_HW_INSTRUCTIONS },
+	{ "cache-misses",     NULL,           PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_MISSES },
+	{ "cache-references", NULL,           PERF_TYPE_HARDWARE, PERF_COUNT_HW_CACHE_REFERENCES },
+	{ "branches",         "branch-instructions", PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_INSTRUCTIONS },
+	{ "branch-misses",    NULL,           PERF_TYPE_HARDWARE, PERF_COUNT_HW_BRANCH_MISSES },
+	{ "task-clock",       NULL,           PERF_TYPE_SOFTWARE, PERF_COUNT_SW_TASK_CLOCK },
+	{ "cpu-clock",        NULL,           PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_CLOCK },
+	{ "context-switches", "cs",           PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CONTEXT_SWITCHES },
+	{ "cpu-migrations",   "migrations",   PERF_TYPE_SOFTWARE, PERF_COUNT_SW_CPU_MIGRATIONS },
+	{ "page-faults",      "faults",       PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS },
+	{ "minor-faults",     NULL,           PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MIN },
+	{ "major-faults",     NULL,           PERF_TYPE_SOFTWARE, PERF_COUNT_SW_PAGE_FAULTS_MAJ },
 };
+
+#define NR_GENERIC	(sizeof(generic_events) / sizeof(generic_events[0]))
+
+static const struct generic_event *generic_find(const char *name)
+{
+	for (size_t i = 0; i < NR_GENERIC; i++)
+		if (!strcmp(name, generic_events[i].name) ||
+		    (generic_events[i].alias && !strcmp(name, generic_events[i].alias)))
+			return &generic_events[i];
+	return NULL;
+}
 
 #ifdef SB_HAVE_LIBPFM
 static int pfm_status = -1;
@@ -146,17 +171,34 @@ static int encode_pfm(const char *name, struct perf_event_attr *attr, char *why,
 
 static int encode_event(const char *name, struct perf_event_attr *attr, char *why, size_t len)
 {
+	const struct generic_event *g = generic_find(name);
+
 	memset(attr, 0, sizeof(*attr));
-	for (size_t i = 0; i < sizeof(generic_events) / sizeof(generic_events[0]); i++) {
-		if (!strcmp(name, generic_events[i].name)) {
-			attr->type = PERF_TYPE_HARDWARE;
-			attr->config = generic_events[i].config;
-			attr->exclude_kernel = 1;
-			attr->exclude_hv = 1;
-			return 0;
-		}
+	if (g) {
+		attr->type = g->type;
+		attr->config = g->config;
+		attr->exclude_kernel = g->type != PERF_TYPE_SOFTWARE;
+		attr->exclude_hv = 1;
+		return 0;
 	}
 	return encode_pfm(name, attr, why, len);
+}
+
+bool sb_perf_event_known(const char *name, char *why, size_t len)
+{
+	struct perf_event_attr attr;
+
+	return encode_event(name, &attr, why, len) == 0;
+}
+
+void sb_perf_generic_names(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < NR_GENERIC && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+				 generic_events[i].name);
 }
 
 /* ---- the group ---- */
@@ -321,10 +363,9 @@ static pthread_once_t default_once = PTHREAD_ONCE_INIT;
 
 static bool event_known(const char *name)
 {
-	struct perf_event_attr attr;
 	char why[160];
 
-	return encode_event(name, &attr, why, sizeof(why)) == 0;
+	return sb_perf_event_known(name, why, sizeof(why));
 }
 
 /* A name libpfm knows, else the first (sb_perf_open then says why it is skipped). */

@@ -5,7 +5,7 @@
  * Files by role, as lockhammer splits them:
  *   args.c    options -> struct lock_args
  *   loop.c    the measured loop, one specialized copy per lock kind
- *   run.c     threads, pinning, start barrier, stop flag, counters
+ *   run.c     the run over the harness thread runner: per-thread counters
  *   report.c  one report row from the per-thread results
  *   lock.c    cmd_lock(): parse, run, report
  */
@@ -25,7 +25,6 @@
 #define LOCK_MAX_CS_LINES	4096
 #define LOCK_CACHELINE		64
 #define LOCK_DEFAULT_SAMPLE	16	/* time 1 in 16 acquisitions */
-#define LOCK_MAX_PERF_EVENTS	16
 #define LOCK_SAME_LINE_OFFSET	(LOCK_CACHELINE - 8)	/* in the lock's area */
 
 /* What the user asked for; filled by lock_args_parse(), never changed after. */
@@ -38,22 +37,20 @@ struct lock_args {
 	int cs_lines;
 	bool cs_same_line;
 	double nolock_fraction;
-	enum sb_pin pin;
-	const char *pin_text;		/* as given, for the report */
-	int pin_list[LOCK_MAX_THREADS];
-	int pin_list_len;
+	struct sb_pin_arg pin;		/* --pin, its text as given for the report */
 	uint64_t sample_period;		/* 0: --latency off; 1: every acquisition */
 	const char *latency_text;
 	bool c2c;			/* measure the c2c line transfer cost */
 	enum sb_format format;
+	struct sb_events events;	/* -e, else the harness's default events */
 };
 
 struct lock_thread_state;
 
 /*
- * Read-mostly description of a run, shared by all threads.  The stop flag
- * sits on its own line: it is written once, and read (relaxed) by every
- * thread on every iteration.
+ * Read-mostly description of a run, shared by all threads.  The runner's
+ * stop flag sits on its own line: it is written once, and read (relaxed) by
+ * every thread on every iteration.
  */
 struct lock_run {
 	void *lock;			/* the one lock, at the start of a 128-byte area */
@@ -67,11 +64,9 @@ struct lock_run {
 	double ns_per_tick;
 	const struct sb_topology *topo;
 	void (*loop)(struct lock_thread_state *t, const struct lock_run *run);
-	const char *const *perf_events;	/* opened per thread; none when no PMU */
-	int perf_nr_events;
+	const struct sb_events *events;	/* counted per thread */
 	void *cs_alloc;			/* the K other lines, freed after the run */
-
-	int stop __attribute__((aligned(LOCK_CACHELINE)));
+	const struct sb_threads *threads;	/* the runner: its stop flag */
 } __attribute__((aligned(LOCK_CACHELINE)));
 
 /*
@@ -86,9 +81,7 @@ struct lock_thread_state {
 	uint64_t sample_left;		/* acquisitions until the next timed one */
 	uint64_t rmw_contended;		/* RMWs issued by contended acquisitions */
 	uint64_t start_ns, end_ns;
-	uint64_t preemptions;		/* involuntary context switches in the loop */
-	uint64_t perf_vals[LOCK_MAX_PERF_EVENTS];
-	int perf_n;			/* events read, 0 if no counters */
+	struct sb_thread_counters ctr;	/* events, context switches, CPU time of the loop */
 	int index;
 	int cpu;			/* topology CPU to pin to, -1 for none */
 	bool track_cpu;			/* not pinned: re-read the CPU each iteration */
@@ -106,15 +99,11 @@ struct lock_result {
 	int64_t cs_lost_updates;	/* critical-section increments lost: must be 0 */
 	double timing_overhead_ns;	/* one sampled timing: an rdtsc pair */
 	double c2c_median_ns;		/* NaN if not measured */
-	const char *const *perf_events;
-	int perf_nr_events;
-	bool perf_ok;
-	char perf_why[256];		/* why there are no counters */
+	double steal_ms;		/* on the threads' CPUs during the run */
 };
 
 /* args.c */
 bool lock_args_parse(struct lock_args *a, int argc, char **argv);
-void lock_usage(FILE *out);
 
 /* loop.c */
 typedef void (*lock_loop_fn)(struct lock_thread_state *t, const struct lock_run *run);

@@ -30,7 +30,7 @@ static inline uint64_t rng_next(uint64_t *s)
 
 static inline bool stop_requested(const struct lock_run *run)
 {
-	return __atomic_load_n(&run->stop, __ATOMIC_RELAXED);
+	return sb_threads_should_stop(run->threads);
 }
 
 /* A countdown, not a modulo: one decrement and a predictable branch. */

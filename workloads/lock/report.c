@@ -47,7 +47,7 @@ static void report_params(struct sb_report *r, const struct lock_args *a,
 	sb_report_u64(r, "cs_lines", a->cs_lines);
 	sb_report_u64(r, "cs_same_line", a->cs_same_line);
 	sb_report_f64(r, "nolock_fraction", a->nolock_fraction);
-	sb_report_str(r, "pin", a->pin_text);
+	sb_report_str(r, "pin", a->pin.text);
 	sb_report_str(r, "latency", a->latency_text);
 	sb_report_f64(r, "duration_s", res->wall_ns / 1e9);
 }
@@ -110,54 +110,19 @@ static void report_calibrations(struct sb_report *r, const struct lock_result *r
 	sb_report_f64(r, "handoff_line_transfers", ratio(ns_per_acq, res->c2c_median_ns));
 }
 
-/* "ls_any_fills_from_sys.remote_cache" -> "ls_any_fills_from_sys_remote_cache_per_acq" */
-static void perf_column(char *col, size_t len, const char *event)
+static void counters_sum(const struct lock_args *a, const struct lock_result *res,
+			 struct sb_counters_sum *sum)
 {
-	size_t i = 0;
-
-	for (; *event && i + sizeof("_per_acq") < len; event++)
-		col[i++] = isalnum((unsigned char)*event) ? tolower((unsigned char)*event) : '_';
-	snprintf(col + i, len - i, "_per_acq");
-}
-
-/* An event's total over all threads; NaN unless every thread counted it. */
-static double perf_total(const struct lock_result *res, int e)
-{
-	double sum = 0;
-
-	for (int i = 0; i < res->nr_threads; i++) {
-		const struct lock_thread_state *t = &res->threads[i];
-
-		if (e >= t->perf_n || t->perf_vals[e] == SB_PERF_NA)
-			return NAN;
-		sum += (double)t->perf_vals[e];
-	}
-	return sum;
-}
-
-static void report_perf(struct sb_report *r, const struct lock_result *res, double acq)
-{
-	char col[128];
-
-	for (int e = 0; e < res->perf_nr_events; e++) {
-		perf_column(col, sizeof(col), res->perf_events[e]);
-		sb_report_f64(r, col, ratio(perf_total(res, e), acq));
-	}
-}
-
-static uint64_t preemptions(const struct lock_result *res)
-{
-	uint64_t n = 0;
-
+	sb_counters_sum_init(sum, &a->events);
 	for (int i = 0; i < res->nr_threads; i++)
-		n += res->threads[i].preemptions;
-	return n;
+		sb_counters_add(sum, &res->threads[i].ctr, &a->events);
 }
 
 void lock_report(const struct lock_args *a, const struct lock_result *res)
 {
 	struct sb_report *r = sb_report_new();
 	struct sb_hist *wait = malloc(sizeof(*wait));
+	struct sb_counters_sum ctr;
 	struct sb_lockstat sum;
 	uint64_t rmw_contended;
 	double acq, ns_per_acq;
@@ -183,13 +148,15 @@ void lock_report(const struct lock_args *a, const struct lock_result *res)
 	else
 		sb_report_na(r, "cs_lost_updates");
 	report_calibrations(r, res, ns_per_acq);
-	report_perf(r, res, acq);
+	counters_sum(a, res, &ctr);
+	sb_report_events(r, &ctr, &a->events, acq, "acq");
 	sb_report_f64(r, "cpu_time_s", res->cpu_time_s);
-	sb_report_u64(r, "preemptions", preemptions(res));
+	sb_report_u64(r, "preemptions", ctr.invol_ctxsw);
+	sb_report_disturbance(r, &ctr, res->steal_ms, res->wall_ns);
 
 	sb_report_print(r, a->format, stdout);
-	if (!res->perf_ok && a->format == SB_FMT_TABLE)
-		fprintf(stderr, "note: hardware counters not available: %s\n", res->perf_why);
+	if (ctr.why[0] && a->format == SB_FMT_TABLE)
+		fprintf(stderr, "note: events not counted: %s\n", ctr.why);
 	sb_report_free(r);
 	free(wait);
 }

@@ -1,18 +1,13 @@
 /*
- * Threads of the lock workload: pin, wait at the start barrier, run the
- * kind's loop until the stop flag (or the iteration count), then hand their
- * counters back.  Only the main thread writes the run description, and only
- * before the barrier opens; after that it writes the stop flag once.
+ * A run of the lock workload over the harness thread runner: each thread
+ * waits at the start, runs the kind's loop until the stop flag (or the
+ * iteration count), then hands its counters back.  Only the main thread
+ * writes the run description, and only before the threads start.
  */
-#define _GNU_SOURCE		/* RUSAGE_THREAD */
-#include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
 #include "lock.h"
 
@@ -20,79 +15,25 @@
 #define LOCK_TIMING_PAIRS	20000
 #define LOCK_C2C_SAMPLES	2000
 
-/* Start barrier: threads count themselves in, then wait for go. */
-static struct {
-	int arrived __attribute__((aligned(LOCK_CACHELINE)));
-	int go __attribute__((aligned(LOCK_CACHELINE)));
-} lock_barrier;
-
 static struct lock_run lock_run_desc;
 
-/* Yielding spins: with more threads than CPUs the main thread must get to run. */
-static void barrier_wait(void)
+static void lock_thread_main(struct sb_threads *ts, int index)
 {
-	__atomic_add_fetch(&lock_barrier.arrived, 1, __ATOMIC_ACQ_REL);
-	while (!__atomic_load_n(&lock_barrier.go, __ATOMIC_ACQUIRE))
-		sched_yield();
-}
-
-static void barrier_open_when(int n)
-{
-	while (__atomic_load_n(&lock_barrier.arrived, __ATOMIC_ACQUIRE) < n)
-		sched_yield();
-	__atomic_store_n(&lock_barrier.go, 1, __ATOMIC_RELEASE);
-}
-
-static void thread_pin(struct lock_thread_state *t, const struct lock_run *run)
-{
-	t->track_cpu = true;
-	if (t->cpu >= 0 && sb_pin_self(sb_topology_os_cpu(run->topo, t->cpu)) == 0)
-		t->track_cpu = false;	/* pinned: the CPU cannot change */
-	t->ctx.cpu = sb_current_cpu(run->topo);
-}
-
-static void thread_perf_read(struct lock_thread_state *t, struct sb_perf *perf)
-{
-	t->perf_n = 0;
-	if (!perf)
-		return;
-	if (sb_perf_read(perf, t->perf_vals) > 0)
-		t->perf_n = t->run->perf_nr_events;
-	sb_perf_close(perf);
-}
-
-/* Involuntary context switches of the calling thread: preemption, the noise to know of. */
-static uint64_t thread_preemptions(void)
-{
-	struct rusage ru;
-
-	return getrusage(RUSAGE_THREAD, &ru) ? 0 : (uint64_t)ru.ru_nivcsw;
-}
-
-static void *lock_thread_main(void *arg)
-{
-	struct lock_thread_state *t = arg;
+	struct lock_result *res = ts->data;
+	struct lock_thread_state *t = &res->threads[index];
 	const struct lock_run *run = t->run;
-	struct sb_perf *perf = NULL;
-	char why[256];
 
-	thread_pin(t, run);
+	t->track_cpu = !sb_threads_pinned(ts, index);	/* pinned: the CPU cannot change */
+	t->ctx.cpu = sb_current_cpu(run->topo);
 	sb_qnode_init(&t->qnode);
-	if (run->perf_nr_events)
-		perf = sb_perf_open(run->perf_events, run->perf_nr_events, why, sizeof(why));
-	barrier_wait();
-	t->preemptions = thread_preemptions();
+	sb_counters_open(&t->ctr, run->events);
+	sb_threads_start(ts);
 	t->start_ns = sb_now_ns();
-	if (perf)
-		sb_perf_start(perf);
+	sb_counters_start(&t->ctr);
 	run->loop(t, run);
-	if (perf)
-		sb_perf_stop(perf);
+	sb_counters_stop(&t->ctr);
 	t->end_ns = sb_now_ns();
-	t->preemptions = thread_preemptions() - t->preemptions;
-	thread_perf_read(t, perf);
 	sb_qnode_fini(&t->qnode);
-	return NULL;
 }
 
 static void thread_init(struct lock_thread_state *t, int index, int cpu,
@@ -108,17 +49,6 @@ static void thread_init(struct lock_thread_state *t, int index, int cpu,
 	t->ctx.qnode = &t->qnode;
 	t->ctx.cpu = -1;
 	sb_hist_init(&t->wait);
-}
-
-/* Logical CPU of each thread, -1 for unpinned; a LIST wraps round-robin. */
-static void pin_cpus(const struct lock_args *a, const struct sb_topology *topo, int *cpus)
-{
-	if (a->pin == SB_PIN_LIST) {
-		for (int i = 0; i < a->threads; i++)
-			cpus[i] = a->pin_list[i % a->pin_list_len];
-		return;
-	}
-	sb_topology_pin_order(topo, a->pin, cpus, a->threads);
 }
 
 /* K lines of their own, away from the lock's area and from each other. */
@@ -212,53 +142,20 @@ static void measure_calibrations(const struct lock_args *a, const struct sb_topo
 						      LOCK_C2C_SAMPLES);
 }
 
-static void perf_setup(struct lock_run *run, struct lock_result *res)
+/* Start all threads, let them run, join them. */
+static void run_threads(const struct lock_args *a, const int *cpus, const struct sb_topology *topo,
+			struct lock_run *run, struct lock_result *res)
 {
-	char why[256];
-	int n = 0;
+	struct sb_threads ts = {
+		.cmd = LOCK_CMD, .nr = a->threads, .cpus = cpus, .topo = topo,
+		.stack_size = LOCK_THREAD_STACK, .fn = lock_thread_main, .data = res,
+		.duration_ns = a->duration_ns,
+	};
 
-	res->perf_events = sb_perf_default_events(&n);
-	if (n > LOCK_MAX_PERF_EVENTS)
-		n = LOCK_MAX_PERF_EVENTS;
-	res->perf_nr_events = n;
-	res->perf_ok = sb_pmu_available(why, sizeof(why));
-	snprintf(res->perf_why, sizeof(res->perf_why), "%s", res->perf_ok ? "" : why);
-	run->perf_events = res->perf_events;
-	run->perf_nr_events = res->perf_ok ? n : 0;
-}
-
-/* Start all threads, let them run, join them.  -1 (and a message) if a thread cannot start. */
-static int run_threads(const struct lock_args *a, struct lock_run *run, struct lock_result *res)
-{
-	pthread_t *tids = calloc(a->threads, sizeof(*tids));
-	pthread_attr_t attr;
-	int started = 0, err = 0;
-
-	if (!tids)
-		return -1;
-	pthread_attr_init(&attr);
-	pthread_attr_setstacksize(&attr, LOCK_THREAD_STACK);
-	for (; started < a->threads; started++) {
-		err = pthread_create(&tids[started], &attr, lock_thread_main, &res->threads[started]);
-		if (err)
-			break;
-	}
-	pthread_attr_destroy(&attr);
-	if (err) {
-		/* let the started ones through and stop them at once */
-		__atomic_store_n(&run->stop, 1, __ATOMIC_RELAXED);
-		fprintf(stderr, "sheafbench lock: cannot start thread %d of %d: %s\n",
-			started + 1, a->threads, strerror(err));
-	}
-	barrier_open_when(started);
-	if (!err && a->duration_ns) {
-		sb_sleep_ns(a->duration_ns);
-		__atomic_store_n(&run->stop, 1, __ATOMIC_RELAXED);
-	}
-	for (int i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	free(tids);
-	return err ? -1 : 0;
+	run->threads = &ts;
+	sb_run_threads(&ts);
+	run->threads = NULL;
+	res->steal_ms = ts.steal_ms;
 }
 
 /*
@@ -285,15 +182,14 @@ int lock_run(const struct lock_args *a, const struct sb_topology *topo, struct l
 	struct lock_run *run = &lock_run_desc;
 	int cpus[LOCK_MAX_THREADS];
 	double cpu0;
-	int ret;
 
 	memset(res, 0, sizeof(*res));
 	run_describe(run, a, topo);
 	if (a->cs_lines && !run->cs_data)
 		return -1;
-	perf_setup(run, res);
+	run->events = &a->events;
 	measure_calibrations(a, topo, res);
-	pin_cpus(a, topo, cpus);
+	sb_pin_cpus(&a->pin, topo, cpus, a->threads);
 	res->nr_threads = a->threads;
 	res->threads = aligned_alloc(LOCK_CACHELINE, a->threads * sizeof(*res->threads));
 	if (!res->threads)
@@ -301,12 +197,12 @@ int lock_run(const struct lock_args *a, const struct sb_topology *topo, struct l
 	for (int i = 0; i < a->threads; i++)
 		thread_init(&res->threads[i], i, cpus[i], run);
 	cpu0 = cpu_seconds();
-	ret = run_threads(a, run, res);
+	run_threads(a, cpus, topo, run, res);
 	res->cpu_time_s = cpu_seconds() - cpu0;
 	wall_time(res);
 	if (run->cs_lines)
 		count_lost_updates(run, res);
-	return ret;
+	return 0;
 }
 
 void lock_result_free(struct lock_result *res)

@@ -11,8 +11,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +19,15 @@
 #include "harness.h"
 #include "page_alloc.h"
 #include "topology.h"
+#include "worker.h"
 
 #define PAGE_CMD		"page"
 #define ORDER_RING		1024	/* pre-drawn orders per thread */
-#define LAT_SAMPLE_MASK		15	/* time 1 call in 16 */
+#define LAT_SAMPLE_MASK		15	/* time 1 call in 16 (PAGE_USAGE says so) */
 
 struct page_opts {
 	int threads;
-	enum sb_pin pin;
-	int pin_list[256];
-	int pin_list_len;
-	const char *pin_str;
+	struct sb_pin_arg pin;
 	uint64_t duration_ns;
 	uint64_t iterations;		/* calls per thread; 0 when time-bounded */
 	int order_max;
@@ -39,6 +35,7 @@ struct page_opts {
 	double nolock_fraction;
 	struct page_alloc_config cfg;
 	enum sb_format format;
+	struct sb_events events;	/* -e: counted per thread (default none) */
 };
 
 struct page_run;
@@ -52,6 +49,7 @@ struct page_thread {
 	uint64_t ops, tick, pages, nolock_null, corrupt;
 	uint64_t t_end_ns, cpu_ns;
 	struct sb_hist lat;
+	struct sb_thread_counters ctr;	/* events, context switches over measure() */
 } __attribute__((aligned(64)));
 
 struct page_run {
@@ -59,86 +57,46 @@ struct page_run {
 	struct sb_topology *topo;
 	struct page_thread *th;
 	double ns_per_tick;
-	pthread_barrier_t start, stopped, snapped;
-	atomic_bool stop;
-	uint64_t t_start_ns;
+	struct sb_threads threads;	/* the harness runner: start, stop flag */
 	struct page_alloc_stats begin, end;
 };
 
-static void page_usage(FILE *out)
-{
-	fprintf(out,
-"usage: sheafbench page [OPTIONS]\n"
-"  --pattern P            must be this worker's pattern (%s)\n"
-"  --threads N            (default 2)\n"
-"  --pin none|compact|scatter|LIST   (default compact)\n"
-"  --duration T | --iterations N     (default 1s; N = allocator calls per thread)\n"
-"  --order-max N          runs of order 0..N, uniform (default 0, max %d)\n"
-"  --batch N              runs held before freeing them (default 256)\n"
-"  --nolock-fraction F    share of calls using alloc_pages_nolock/free_pages_nolock\n"
-"  --pcp-batch N          pages moved per pcp refill/drain (default: allocator's)\n"
-"  --pcp-high N           pcp drains above this many pages (default: allocator's)\n"
-"  --format table|csv|json\n"
-"An op is one alloc or free call; latency is sampled on 1 op in %d.\n",
-		SB_PATTERN_NAME, MAX_ORDER, LAT_SAMPLE_MASK + 1);
-}
-
-static bool parse_one(struct page_opts *o, const char *opt, const char *val)
-{
-	if (!strcmp(opt, "--pattern")) {
-		if (strcmp(val, SB_PATTERN_NAME))
-			sb_die_usage(PAGE_CMD, "--pattern: '%s' is not the pattern of this worker "
-				     "('%s')", val, SB_PATTERN_NAME);
-	} else if (!strcmp(opt, "--threads")) {
-		o->threads = sb_parse_long(PAGE_CMD, opt, val, 1, 1024);
-	} else if (!strcmp(opt, "--pin")) {
-		o->pin_list_len = sb_parse_pin(PAGE_CMD, val, &o->pin, o->pin_list, 256);
-		o->pin_str = val;
-	} else if (!strcmp(opt, "--duration")) {
-		o->duration_ns = sb_parse_duration_ns(PAGE_CMD, opt, val);
-	} else if (!strcmp(opt, "--iterations")) {
-		o->iterations = sb_parse_long(PAGE_CMD, opt, val, 1, 1L << 40);
-	} else if (!strcmp(opt, "--order-max")) {
-		o->order_max = sb_parse_long(PAGE_CMD, opt, val, 0, MAX_ORDER);
-	} else if (!strcmp(opt, "--batch")) {
-		o->batch = sb_parse_long(PAGE_CMD, opt, val, 1, 1 << 16);
-	} else if (!strcmp(opt, "--nolock-fraction")) {
-		o->nolock_fraction = sb_parse_double(PAGE_CMD, opt, val, 0.0, 1.0);
-	} else if (!strcmp(opt, "--pcp-batch")) {
-		o->cfg.pcp_batch = sb_parse_long(PAGE_CMD, opt, val, 1, 4096);
-	} else if (!strcmp(opt, "--pcp-high")) {
-		o->cfg.pcp_high = sb_parse_long(PAGE_CMD, opt, val, 1, 1 << 20);
-	} else if (!strcmp(opt, "--format")) {
-		o->format = sb_parse_format(PAGE_CMD, val);
-	} else {
-		return false;
-	}
-	return true;
-}
+#define PAGE_USAGE								\
+"usage: sheafbench page [OPTIONS]\n"						\
+"Threads allocate --batch page runs of order 0..--order-max and free them.\n"	\
+"An op is one alloc or free call; latency is sampled on 1 op in 16."
 
 /* Returns 1 after --help, 0 otherwise; exits 2 on bad input. */
 static int parse_options(struct page_opts *o, int argc, char **argv)
 {
+	struct sb_option opts[] = {
+		SB_OPT_WORKER_PATTERN(),
+		SB_OPT_INT("threads", &o->threads, 1, 1024, "worker threads"),
+		SB_OPT_PIN(&o->pin, 256, "thread placement"),
+		SB_OPT_DURATION("duration", &o->duration_ns, 0, "time-bounded run"),
+		SB_OPT_UINT("iterations", &o->iterations, 1, 1L << 40,
+			    "instead: N allocator calls per thread (default: time-bounded)"),
+		SB_OPT_INT("order-max", &o->order_max, 0, MAX_ORDER, "runs of order 0..N, uniform"),
+		SB_OPT_INT("batch", &o->batch, 1, 1 << 16, "runs held before freeing them"),
+		SB_OPT_DOUBLE("nolock-fraction", &o->nolock_fraction, 0.0, 1.0,
+			      "share of calls using alloc_pages_nolock/free_pages_nolock"),
+		SB_OPT_UINT("pcp-batch", &o->cfg.pcp_batch, 1, 4096,
+			    "pages moved per pcp refill/drain (default: allocator's)"),
+		SB_OPT_UINT("pcp-high", &o->cfg.pcp_high, 1, 1 << 20,
+			    "pcp drains above this many pages (default: allocator's)"),
+		SB_OPT_FORMAT(&o->format),
+		SB_OPT_EVENTS(&o->events),
+		SB_OPT_END,
+	};
+
 	memset(o, 0, sizeof(*o));
 	o->threads = 2;
-	o->pin = SB_PIN_COMPACT;
-	o->pin_str = "compact";
+	o->pin.pin = SB_PIN_COMPACT;
+	o->pin.text = "compact";
 	o->duration_ns = 1000000000ull;
 	o->batch = 256;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val;
-		char opt[64];
-
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-			page_usage(stdout);
-			return 1;
-		}
-		if (strncmp(arg, "--", 2))
-			sb_die_usage(PAGE_CMD, "'%s' is not an option (see --help)", arg);
-		val = sb_option_value(PAGE_CMD, argc, argv, &i, opt, sizeof(opt));
-		if (!parse_one(o, opt, val))
-			sb_die_usage(PAGE_CMD, "%s: is not an option of page (see --help)", opt);
-	}
+	if (sb_parse_options(PAGE_CMD, opts, argc, argv, PAGE_USAGE) == SB_OPTIONS_HELP)
+		return 1;
 	if (o->iterations)
 		o->duration_ns = 0;
 	return 0;
@@ -220,7 +178,7 @@ static bool should_stop(const struct page_thread *t)
 {
 	if (t->run->o->iterations)
 		return t->ops >= t->run->o->iterations;
-	return atomic_load_explicit(&t->run->stop, memory_order_relaxed);
+	return sb_threads_should_stop(&t->run->threads);
 }
 
 static void measure(struct page_thread *t, struct page **runs, uint8_t *orders)
@@ -248,12 +206,6 @@ static void thread_prepare(struct page_thread *t)
 	t->nolock_threshold = o->nolock_fraction >= 1.0 ? UINT64_MAX :
 			      (uint64_t)(o->nolock_fraction * 18446744073709551616.0);
 	sb_hist_init(&t->lat);
-	if (t->cpu < 0)
-		return;
-	if (sb_topology_is_synthetic(t->run->topo))
-		sb_set_virtual_cpu(t->cpu);
-	else
-		sb_pin_self(sb_topology_os_cpu(t->run->topo, t->cpu));
 }
 
 static uint64_t thread_cpu_ns(void)
@@ -264,10 +216,10 @@ static uint64_t thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-static void *thread_main(void *arg)
+static void thread_main(struct sb_threads *ts, int index)
 {
-	struct page_thread *t = arg;
-	struct page_run *r = t->run;
+	struct page_run *r = ts->data;
+	struct page_thread *t = &r->th[index];
 	struct page **runs = calloc(r->o->batch, sizeof(*runs));
 	uint8_t *orders = calloc(r->o->batch, 1);
 	uint64_t cpu0;
@@ -277,55 +229,43 @@ static void *thread_main(void *arg)
 		exit(1);
 	}
 	thread_prepare(t);
-	pthread_barrier_wait(&r->start);
+	sb_counters_open(&t->ctr, &r->o->events);
+	sb_threads_start(ts);
 	cpu0 = thread_cpu_ns();
+	sb_counters_start(&t->ctr);
 	measure(t, runs, orders);
+	sb_counters_stop(&t->ctr);
 	t->t_end_ns = sb_now_ns();
 	t->cpu_ns = thread_cpu_ns() - cpu0;
-	pthread_barrier_wait(&r->stopped);
-	pthread_barrier_wait(&r->snapped);
+	sb_threads_stopped(ts);
 	free(runs);
 	free(orders);
-	return NULL;
+}
+
+static void stats_at_stop(struct sb_threads *ts)
+{
+	struct page_run *r = ts->data;
+
+	page_alloc_read_stats(&r->end);
 }
 
 static void run_threads(struct page_run *r, int n)
 {
-	pthread_t tids[n];
 	int cpus[n];
 
-	if (r->o->pin == SB_PIN_LIST)
-		for (int i = 0; i < n; i++)
-			cpus[i] = r->o->pin_list[i % r->o->pin_list_len];
-	else
-		sb_topology_pin_order(r->topo, r->o->pin, cpus, n);
-	pthread_barrier_init(&r->start, NULL, n + 1);
-	pthread_barrier_init(&r->stopped, NULL, n + 1);
-	pthread_barrier_init(&r->snapped, NULL, n + 1);
+	sb_pin_cpus(&r->o->pin, r->topo, cpus, n);
 	for (int i = 0; i < n; i++) {
 		r->th[i].run = r;
 		r->th[i].id = i;
 		r->th[i].cpu = cpus[i];
-		if (pthread_create(&tids[i], NULL, thread_main, &r->th[i])) {
-			fprintf(stderr, "sheafbench page: pthread_create failed\n");
-			exit(1);
-		}
 	}
+	r->threads = (struct sb_threads){
+		.cmd = PAGE_CMD, .nr = n, .cpus = cpus, .topo = r->topo,
+		.fn = thread_main, .at_stop = stats_at_stop, .data = r,
+		.duration_ns = r->o->duration_ns,
+	};
 	page_alloc_read_stats(&r->begin);
-	pthread_barrier_wait(&r->start);
-	r->t_start_ns = sb_now_ns();
-	if (r->o->duration_ns) {
-		sb_sleep_ns(r->o->duration_ns);
-		atomic_store(&r->stop, true);
-	}
-	pthread_barrier_wait(&r->stopped);
-	page_alloc_read_stats(&r->end);
-	pthread_barrier_wait(&r->snapped);
-	for (int i = 0; i < n; i++)
-		pthread_join(tids[i], NULL);
-	pthread_barrier_destroy(&r->start);
-	pthread_barrier_destroy(&r->stopped);
-	pthread_barrier_destroy(&r->snapped);
+	sb_run_threads(&r->threads);
 }
 
 static double ratio(double num, double den)
@@ -345,7 +285,7 @@ static void report_params(struct sb_report *rep, const struct page_run *r)
 	sb_report_u64(rep, "order_max", o->order_max);
 	sb_report_u64(rep, "batch", o->batch);
 	sb_report_f64(rep, "nolock_fraction", o->nolock_fraction);
-	sb_report_str(rep, "pin", o->pin_str);
+	sb_report_str(rep, "pin", o->pin.text);
 	if (o->cfg.pcp_batch)
 		sb_report_u64(rep, "pcp_batch", o->cfg.pcp_batch);
 	else
@@ -375,10 +315,25 @@ static void report_zone_lock(struct sb_report *rep, const struct page_run *r, do
 	sb_report_f64(rep, "deferred_per_kop", ratio(DELTA(deferred_queued), kops));
 }
 
+/* After every other column: what disturbed the run, then the -e events per op. */
+static void report_disturbance(struct sb_report *rep, const struct page_run *r, uint64_t ops,
+			       double secs)
+{
+	struct sb_counters_sum sum;
+
+	sb_counters_sum_init(&sum, &r->o->events);
+	for (int i = 0; i < r->o->threads; i++)
+		sb_counters_add(&sum, &r->th[i].ctr, &r->o->events);
+	sb_report_disturbance(rep, &sum, r->threads.steal_ms, (uint64_t)(secs * 1e9));
+	sb_report_events(rep, &sum, &r->o->events, (double)ops, "op");
+	if (sum.why[0] && r->o->format == SB_FMT_TABLE)
+		fprintf(stderr, "note: events not counted: %s\n", sum.why);
+}
+
 static void report_run(const struct page_run *r)
 {
 	int n = r->o->threads;
-	uint64_t ops = 0, pages = 0, cpu_ns = 0, per_thread[n], end = r->t_start_ns;
+	uint64_t ops = 0, pages = 0, cpu_ns = 0, per_thread[n], end = r->threads.start_ns;
 	struct sb_report *rep = sb_report_new();
 	struct sb_fairness f;
 	struct sb_hist lat;
@@ -393,7 +348,7 @@ static void report_run(const struct page_run *r)
 		if (r->th[i].t_end_ns > end)
 			end = r->th[i].t_end_ns;
 	}
-	secs = (end - r->t_start_ns) / 1e9;
+	secs = (end - r->threads.start_ns) / 1e9;
 	f = sb_fairness(per_thread, n);
 	sb_report_row(rep);
 	report_params(rep, r);
@@ -408,6 +363,7 @@ static void report_run(const struct page_run *r)
 	sb_report_f64(rep, "max_share", f.max_share);
 	sb_report_f64(rep, "cpu_time_s", cpu_ns / 1e9);
 	report_zone_lock(rep, r, ops / 1000.0);
+	report_disturbance(rep, r, ops, secs);
 	sb_report_print(rep, r->o->format, stdout);
 	sb_report_free(rep);
 }

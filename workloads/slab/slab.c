@@ -77,40 +77,32 @@ static void thread_prepare(struct slab_thread *t)
 	sb_hist_init(&t->lat);
 }
 
-/* On a synthetic topology the CPU is virtual; on this machine we pin to it. */
-static void thread_place(struct slab_thread *t)
+static void thread_main(struct sb_threads *ts, int index)
 {
-	struct slab_run *r = t->run;
-
-	if (t->cpu < 0)
-		return;
-	if (sb_topology_is_synthetic(r->topo))
-		sb_set_virtual_cpu(t->cpu);
-	else
-		sb_pin_self(sb_topology_os_cpu(r->topo, t->cpu));
-}
-
-static void *thread_main(void *arg)
-{
-	struct slab_thread *t = arg;
-	struct slab_run *r = t->run;
+	struct slab_run *r = ts->data;
+	struct slab_thread *t = &r->th[index];
 	const struct slab_workload *w = slab_workloads[r->o->workload];
 	uint64_t cpu0;
 
-	thread_place(t);
 	thread_prepare(t);
-	pthread_barrier_wait(&r->start);
+	sb_counters_open(&t->ctr, &r->o->events);
+	sb_threads_start(ts);
 	cpu0 = thread_cpu_ns();
+	sb_counters_start(&t->ctr);
 	w->measure(t);
+	sb_counters_stop(&t->ctr);
 	t->t_end_ns = sb_now_ns();
 	t->cpu_ns = thread_cpu_ns() - cpu0;
 	/* Nobody produces any more once everyone is here: drains see final state,
 	   and the main thread reads the counters of the measured section alone. */
-	pthread_barrier_wait(&r->stopped);
-	pthread_barrier_wait(&r->snapped);
+	sb_threads_stopped(ts);
 	if (w->drain)
 		w->drain(t);
-	return NULL;
+}
+
+static void counters_at_stop(struct sb_threads *ts)
+{
+	slab_counters_end(ts->data);
 }
 
 /* Threads > CPUs wrap around the pin order (the topology does it). */
@@ -121,51 +113,27 @@ static int *place_threads(struct slab_run *r)
 
 	if (!cpus)
 		slab_die_oom(n * sizeof(*cpus));
-	if (o->pin == SB_PIN_LIST) {
-		for (int i = 0; i < n; i++)
-			cpus[i] = o->pin_list[i % o->pin_list_len];
-	} else {
-		sb_topology_pin_order(r->topo, o->pin, cpus, n);
-	}
+	sb_pin_cpus(&o->pin, r->topo, cpus, n);
 	return cpus;
 }
 
 static void run_threads(struct slab_run *r)
 {
 	const struct slab_workload *w = slab_workloads[r->o->workload];
-	pthread_t *tids = calloc(r->nthreads, sizeof(*tids));
-	int err;
 
-	pthread_barrier_init(&r->start, NULL, r->nthreads + 1);
-	pthread_barrier_init(&r->stopped, NULL, r->nthreads + 1);
-	pthread_barrier_init(&r->snapped, NULL, r->nthreads + 1);
 	for (int i = 0; i < r->nthreads; i++) {
 		r->th[i].run = r;
 		r->th[i].id = i;
 		r->th[i].cpu = r->wl_cpus[i];
-		err = pthread_create(&tids[i], NULL, thread_main, &r->th[i]);
-		if (err) {
-			fprintf(stderr, "sheafbench slab: pthread_create: %s\n", strerror(err));
-			exit(1);
-		}
 	}
-	pthread_barrier_wait(&r->start);
-	r->t_start_ns = sb_now_ns();
-	if (r->o->duration_ns) {
-		sb_sleep_ns(r->o->duration_ns);
-		atomic_store(&r->stop, true);
-	}
-	pthread_barrier_wait(&r->stopped);
-	slab_counters_end(r);
-	pthread_barrier_wait(&r->snapped);
-	for (int i = 0; i < r->nthreads; i++)
-		pthread_join(tids[i], NULL);
+	r->threads = (struct sb_threads){
+		.cmd = SLAB_CMD, .nr = r->nthreads, .cpus = r->wl_cpus, .topo = r->topo,
+		.fn = thread_main, .at_stop = counters_at_stop, .data = r,
+		.duration_ns = r->o->duration_ns,
+	};
+	sb_run_threads(&r->threads);
 	if (w->teardown)
 		w->teardown(r);
-	pthread_barrier_destroy(&r->start);
-	pthread_barrier_destroy(&r->stopped);
-	pthread_barrier_destroy(&r->snapped);
-	free(tids);
 }
 
 static void size_string(const struct slab_opts *o, char *buf, size_t len)
@@ -197,7 +165,7 @@ static void report_params(struct sb_report *rep, const struct slab_run *r)
 		sb_report_u64(rep, "sheaf_capacity", o->sheaf_capacity);
 	sb_report_u64(rep, "nmi_hz", slab_workloads[o->workload] == &slab_nmi ? o->nmi_hz : 0);
 	sb_report_f64(rep, "nolock_fraction", o->nolock_fraction);
-	sb_report_str(rep, "pin", o->pin_str);
+	sb_report_str(rep, "pin", o->pin.text);
 	sb_report_u64(rep, "nodes", sb_topology_nr_nodes(r->topo));
 }
 
@@ -252,14 +220,29 @@ static void report_figures(struct sb_report *rep, const struct slab_run *r,
 		sb_report_na(rep, "nmi_timer_overruns");
 }
 
+/* After every other column: what disturbed the run, then the -e events per op. */
+static void report_disturbance(struct sb_report *rep, const struct slab_run *r, uint64_t ops,
+			       double secs)
+{
+	struct sb_counters_sum sum;
+
+	sb_counters_sum_init(&sum, &r->o->events);
+	for (int i = 0; i < r->nthreads; i++)
+		sb_counters_add(&sum, &r->th[i].ctr, &r->o->events);
+	sb_report_disturbance(rep, &sum, r->threads.steal_ms, (uint64_t)(secs * 1e9));
+	sb_report_events(rep, &sum, &r->o->events, (double)ops, "op");
+	if (sum.why[0] && r->o->format == SB_FMT_TABLE)
+		fprintf(stderr, "note: events not counted: %s\n", sum.why);
+}
+
 static double measured_secs(const struct slab_run *r)
 {
-	uint64_t end = r->t_start_ns;
+	uint64_t end = r->threads.start_ns;
 
 	for (int i = 0; i < r->nthreads; i++)
 		if (r->th[i].t_end_ns > end)
 			end = r->th[i].t_end_ns;
-	return (end - r->t_start_ns) / 1e9;
+	return (end - r->threads.start_ns) / 1e9;
 }
 
 /* Sums the per-thread figures; returns the number of corrupted objects seen. */
@@ -301,6 +284,7 @@ static int report_run(struct slab_run *r)
 	report_params(rep, r);
 	report_figures(rep, r, ops, secs);
 	slab_counters_report(rep, r, ops, secs);
+	report_disturbance(rep, r, ops, secs);
 	sb_report_print(rep, r->o->format, stdout);
 	sb_report_free(rep);
 	return 0;

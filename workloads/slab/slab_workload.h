@@ -15,6 +15,7 @@
 #include <string.h>
 #include <pthread.h>
 
+#include "allocator_list.h"
 #include "harness.h"
 #include "topology.h"
 
@@ -24,10 +25,15 @@
 #define SLAB_LAT_SAMPLE_MASK	15	/* time 1 op in 16 */
 #define SLAB_REMOTE_RING_SLOTS	4096	/* remote: ring size, a power of two above --batch */
 
+/* One value per entry of the one allocator list (allocator_list.h). */
 enum slab_allocator {
-	SLAB_ALLOC_SHEAF, SLAB_ALLOC_GLIBC, SLAB_ALLOC_JEMALLOC,
-	SLAB_ALLOC_TCMALLOC, SLAB_ALLOC_MIMALLOC, SLAB_NR_ALLOCATORS
+#define SLAB_ALLOCATOR_ENUM(name, soname, symbol, package) SLAB_ALLOCATOR_##name,
+	SB_FOR_EACH_ALLOCATOR(SLAB_ALLOCATOR_ENUM)
+#undef SLAB_ALLOCATOR_ENUM
+	SLAB_NR_ALLOCATORS
 };
+#define SLAB_ALLOC_SHEAF	SLAB_ALLOCATOR_sheaf	/* ours: stats, nolock API */
+extern const char *const slab_allocator_names[];	/* NULL-terminated, by enum */
 
 struct slab_opts;
 
@@ -51,10 +57,7 @@ void slab_adapter_check_active(enum slab_allocator which);
 struct slab_opts {
 	int workload;			/* index into slab_workloads[] */
 	int threads;
-	enum sb_pin pin;
-	int pin_list[256];
-	int pin_list_len;
-	const char *pin_str;
+	struct sb_pin_arg pin;
 	uint64_t duration_ns;		/* 0 when --iterations is given */
 	uint64_t iterations;		/* ops per thread; 0 when time-bounded */
 	uint32_t size_min, size_max;
@@ -67,6 +70,7 @@ struct slab_opts {
 	long nmi_hz;
 	double nolock_fraction;
 	int writes;			/* cache-scratch: write passes per object */
+	struct sb_events events;	/* -e: counted per thread (default none) */
 };
 
 struct slab_run;
@@ -86,6 +90,7 @@ struct slab_thread {
 	uint64_t nolock_allocs, nolock_frees, nolock_null;
 	uint64_t t_end_ns, cpu_ns;
 	struct sb_hist lat;
+	struct sb_thread_counters ctr;	/* events, context switches over measure() */
 	void *wl;			/* the workload's per-thread data */
 } __attribute__((aligned(64)));
 
@@ -96,10 +101,8 @@ struct slab_run {
 	struct slab_thread *th;
 	int nthreads;
 	double ns_per_tick;
-	pthread_barrier_t start, stopped, snapped;
-	atomic_bool stop;
+	struct sb_threads threads;	/* the harness runner: start, stop flag */
 	atomic_int finished;		/* remote: threads that stopped producing */
-	uint64_t t_start_ns;
 	void *wl;			/* the workload's shared data */
 	int *wl_cpus;			/* topology CPU of each thread, -1: not placed */
 	uint64_t corrupt;		/* damaged stamps seen by setup/teardown */
@@ -130,7 +133,6 @@ extern const struct slab_workload slab_churn, slab_remote, slab_larson,
 	slab_cache_scratch, slab_nmi;
 
 extern const struct slab_workload *const slab_workloads[];	/* NULL-terminated */
-void slab_usage(FILE *out);
 int slab_parse_options(struct slab_opts *o, int argc, char **argv);
 
 /* counters.c: the sheaf allocator's counters, as report columns */
@@ -168,7 +170,7 @@ static inline bool slab_should_stop(const struct slab_thread *t)
 
 	if (r->o->iterations)
 		return t->ops >= r->o->iterations;
-	return atomic_load_explicit(&r->stop, memory_order_relaxed);
+	return sb_threads_should_stop(&r->threads);
 }
 
 /*
