@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * barn.c - layer 4: the per-node barn of full and empty sheaves (design.md 2.4).
+ * barn.c - layer 5: the per-node barn of full and empty sheaves (design.md 2.4).
  *
  * Each list is bounded (sa.barn_max_full / sa.barn_max_empty).  Every operation
  * takes barn->lock once; nolock callers only try it and treat busy as a miss.

@@ -1,8 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * internal.h - what the files of layers 3-6 share.  Prototypes are grouped under
- * the file that defines them.  Everything declared after the visibility pragma
- * is hidden: only sheafalloc.h's names leave the library.
+ * internal.h - what the files of the allocator share.  Prototypes are grouped
+ * under the file that defines them, bottom layer first.  Everything declared
+ * after the visibility pragma is hidden: only sheafalloc.h's names leave the
+ * library.
+ *
+ * Layers (the one numbering, also in sheafalloc.h and HACKING.md).  A file of
+ * layer N calls only layers below N:
+ *   1  topology.c                 CPUs, nodes, current CPU (lib sb_topology)
+ *   2  page_alloc.c fail_inject.c zones, per-CPU page lists, failure injection
+ *   3  core.c stats.c             sa (config, CPU map), this_cpu(), lock sites,
+ *                                 the cache list, counters, slab_bug()
+ *   4  slab.c                     slabs, per-node partial lists, slab-level
+ *                                 bulk alloc/free, geometry
+ *   5  barn.c sheaf.c             per-node barns, per-CPU sheaves
+ *      (sheaf_fastpath.h)         their hit paths, inline
+ *   6  cache.c (cache_fastpath.h) kmem_cache_*(), the entry points choosing
+ *                                 sheaves or slabs
+ *   7  kmalloc.c                  buckets, large runs, kmalloc_nolock(),
+ *                                 kfree_nolock(), kmalloc_flags()
+ *   8  obj_ext.c slabinfo.c       per-slab metadata arrays, slabinfo, and
+ *      sheafalloc.c               init/exit of the whole
+ *
+ * The one designed recursion: slab metadata is kmalloc'ed.  sheaf_alloc()
+ * (layer 5) and, for a new slab (layer 4), obj_ext_alloc_for_slab() (layer 8)
+ * call kmalloc_flags_ctx() (layer 7) with SLAB_ALLOC_NO_RECURSE, which sends
+ * the nested allocation straight to a slab: no sheaf, no obj_ext array of its
+ * own, so the nesting depth is 1 (test_obj_ext checks it).  Metadata is freed
+ * by metadata_free() (layer 5), which goes straight to the slab too.
  */
 #ifndef SB_ALLOC_INTERNAL_H
 #define SB_ALLOC_INTERNAL_H
@@ -33,11 +58,18 @@
 #define SB_ALLOC_DEBUG 0
 #endif
 
+#define SB_ALWAYS_INLINE	inline __attribute__((always_inline))
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define SB_CACHELINE	64
 #define SB_TLS		__thread __attribute__((tls_model("initial-exec")))
+#define MAX_OBJECT_SIZE	(1u << 20)
 #define MIN_PARTIAL	4	/* empty slabs a node keeps before returning pages */
+
+static inline unsigned int round_up_pow2(unsigned int x, unsigned int a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
 
 /* The lock kind of list_lock and the barn lock: page_alloc.h's compile-time choice. */
 typedef sb_alloc_lock_t slab_lock_t;
@@ -126,7 +158,7 @@ struct kmem_cache {
 	struct slub_percpu_sheaves cpu_sheaves[];	/* [nr_cpus] */
 };
 
-/* sheafalloc.c: global state, thread context */
+/* core.c: layer 3, global state (written by sa_setup() only), thread context */
 struct sheafalloc_global {
 	const struct sb_topology *topo;
 	struct sb_topology *owned_topo;
@@ -200,8 +232,10 @@ void cache_list_lock(void);
 void cache_list_unlock(void);
 
 _Noreturn void slab_bug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int sa_setup(const struct sheafalloc_config *cfg);	/* config already checked */
+void sa_teardown(void);
 
-/* stats.c */
+/* stats.c: layer 3 */
 static inline void stat_add(struct kmem_cache *s, int cpu, enum sheafalloc_stat_item i, uint64_t n)
 {
 	__atomic_fetch_add(&s->cpu_sheaves[cpu].stat[i], n, __ATOMIC_RELAXED);
@@ -223,34 +257,20 @@ void cache_stats_sum(struct kmem_cache *s, struct sheafalloc_stats *out);
 void stats_retire_cache(struct kmem_cache *s);
 void stats_reset_retired(void);
 
-/* slab.c: layer 3 */
-struct kmem_cache *cache_create(const char *name, unsigned int size, unsigned int align,
-				slab_flags_t flags, int sheaf_capacity, bool is_kmalloc);
-int cache_alloc_cpu_sheaves(struct kmem_cache *s);
-void cache_empty_sheaves(struct kmem_cache *s);
-void cache_free_struct(struct kmem_cache *s);
-unsigned long cache_release_slabs(struct kmem_cache *s, bool report);
-void cache_free_obj_exts(struct kmem_cache *s);
+/* slab.c: layer 4 */
+void slab_geometry(struct kmem_cache *s);
+unsigned long slab_release_all(struct kmem_cache *s, bool report);	/* objects still in use */
+void slab_free_all_obj_exts(struct kmem_cache *s);
 struct slab *virt_to_slab(const void *p);
 unsigned int obj_index(const struct kmem_cache *s, const struct slab *slab, const void *p);
 int slab_alloc_bulk(struct kmem_cache *s, int node, const struct slab_alloc_context *ctx,
 		    void **p, int max);
 int slab_free_bulk(struct kmem_cache *s, void **p, int n, bool nolock);
 unsigned long slab_shrink_node_lists(struct kmem_cache *s);
-/* Out-of-line halves of sheaf_fastpath.h's slab_alloc_node() and slab_free(). */
-void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx,
-			bool pcs_tried);
-void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
-		      const struct slab_alloc_context *ctx);
-void __slab_free(struct kmem_cache *s, void *obj, bool pcs_tried);
-void *slab_alloc_default_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
-			      gfp_t gfp, size_t orig_size, unsigned long caller);
-void slab_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu, void *obj);
-bool slab_free_nolock(struct kmem_cache *s, void *obj);
 void slab_debug_on_alloc(struct kmem_cache *s, void *obj);
 void slab_debug_on_free(struct kmem_cache *s, const void *obj, const char *fn);
 
-/* sheaf.c: layer 4, per-CPU sheaves */
+/* sheaf.c: layer 5, per-CPU sheaves */
 struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags);
 void sheaf_free(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock);
 /*
@@ -266,6 +286,7 @@ bool pcs_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cp
 void pcs_flush_all(struct kmem_cache *s);
 void pcs_free_sheaves(struct kmem_cache *s);
 void pcs_count(struct kmem_cache *s, uint64_t *nr_sheaves, uint64_t *objects);
+void metadata_free(const void *p, bool nolock);
 void deferred_push(struct kmem_cache *s, void *obj);
 void deferred_drain(struct kmem_cache *s, int cpu);
 static inline bool deferred_pending(struct kmem_cache *s, int cpu)
@@ -274,7 +295,7 @@ static inline bool deferred_pending(struct kmem_cache *s, int cpu)
 	return atomic_load_explicit(&s->cpu_sheaves[cpu].deferred, memory_order_relaxed) != NULL;
 }
 
-/* barn.c: layer 4, per-node barn */
+/* barn.c: layer 5, per-node barn */
 void barn_init(struct node_barn *barn);
 struct slab_sheaf *barn_take_full(struct kmem_cache *s, struct node_barn *barn,
 				  struct slab_sheaf *empty, bool nolock, struct slab_sheaf **spill);
@@ -285,16 +306,31 @@ bool barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_she
 struct slab_sheaf *barn_pop_any(struct node_barn *barn);	/* shrink/destroy, normal ctx */
 void barn_count(struct kmem_cache *s, uint64_t *nr_full, uint64_t *nr_empty, uint64_t *objects);
 
-/* kmalloc.c: layer 5 */
+/* cache.c: layer 6 */
+struct kmem_cache *cache_create(const char *name, unsigned int size, unsigned int align,
+				slab_flags_t flags, int sheaf_capacity, bool is_kmalloc);
+int cache_alloc_cpu_sheaves(struct kmem_cache *s);
+void cache_empty_sheaves(struct kmem_cache *s);
+void cache_free_struct(struct kmem_cache *s);
+/* Out-of-line halves of cache_fastpath.h's slab_alloc_node() and slab_free(). */
+void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx,
+			bool pcs_tried);
+void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
+		      const struct slab_alloc_context *ctx);
+void __slab_free(struct kmem_cache *s, void *obj, bool pcs_tried);
+void *slab_alloc_default_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
+			      gfp_t gfp, size_t orig_size, unsigned long caller);
+void slab_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu, void *obj);
+bool slab_free_nolock(struct kmem_cache *s, void *obj);
+
+/* kmalloc.c: layer 7 */
 extern struct kmem_cache *kmalloc_caches[KMALLOC_NR_BUCKETS];
 int kmalloc_init(void);
 unsigned long kmalloc_exit(void);	/* objects still allocated */
 unsigned int kmalloc_index(size_t size);	/* KMALLOC_NR_BUCKETS if too big or 0 */
-void *kmalloc_internal(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx);
-void kfree_no_recurse(const void *p, bool nolock);	/* straight to the slab (metadata) */
-void *kmalloc_nolock_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx);
+void *kmalloc_flags_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx);
 
-/* obj_ext.c: layer 6 */
+/* obj_ext.c: layer 8 */
 void obj_ext_alloc_for_slab(struct kmem_cache *s, struct slab *slab,
 			    const struct slab_alloc_context *ctx);
 void obj_ext_free_for_slab(struct slab *slab, bool nolock);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kmalloc.c - layer 5: size buckets, the large path, and the nolock entry points.
+ * kmalloc.c - layer 7: size buckets, the large path, and the nolock entry points.
  *
  * Buckets 8 16 32 64 96 128 192 256 512 1k 2k 4k 8k: sizes up to 192 map through
  * a table (96 and 192 are not powers of two), larger ones by their highest set
@@ -9,7 +9,7 @@
 #include <errno.h>
 
 #include "internal.h"
-#include "sheaf_fastpath.h"
+#include "cache_fastpath.h"
 
 #define KMALLOC_LARGE_MAGIC	0x6b6d616c6c6f6300ul	/* "kmalloc\0" | order */
 #define KMALLOC_ORDER_MASK	0xfful
@@ -114,11 +114,6 @@ void *__kmalloc(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx
 	return kmalloc_large(size, gfp, node, ctx);
 }
 
-void *kmalloc_internal(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
-{
-	return __kmalloc(size, gfp, node, ctx);
-}
-
 /* The cache of p's slab, or NULL for a large (page run) allocation. */
 static struct kmem_cache *kfree_cache(const void *p, const char *fn)
 {
@@ -217,20 +212,6 @@ struct kmem_cache *kmalloc_cache_for_size(size_t size)
 	return i < KMALLOC_NR_BUCKETS ? kmalloc_caches[i] : NULL;
 }
 
-/* Metadata (sheaves, obj_ext arrays): straight to the slab, never via a sheaf. */
-void kfree_no_recurse(const void *p, bool nolock)
-{
-	struct slab *slab = virt_to_slab(p);
-	void *obj = (void *)p;
-
-	if (SB_ALLOC_DEBUG)
-		slab_debug_on_free(NULL, p, "kfree_no_recurse");
-	if (slab_free_bulk(slab->cache, &obj, 1, nolock) == 1)
-		stat(slab->cache, STAT_free_slowpath);
-	else
-		deferred_push(slab->cache, obj);
-}
-
 /* ---- nolock path (async-signal-safe) ---- */
 
 /*
@@ -240,7 +221,7 @@ void kfree_no_recurse(const void *p, bool nolock)
  * simplify-kmalloc-nolock).  Counted in the first bucket's cache:
  * nolock_attempts == nolock_first_bucket + nolock_retry_success + nolock_null.
  */
-void *kmalloc_nolock_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
+static void *kmalloc_nolock_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
 {
 	struct kmem_cache *first, *s;
 	bool can_retry = true;
@@ -297,6 +278,18 @@ void kfree_nolock(const void *p)
 		deferred_push(s, (void *)p);
 }
 
+/*
+ * The designed recursion enters here: sheaf.c (layer 5) and obj_ext.c (layer
+ * 8) allocate slab metadata with SLAB_ALLOC_NO_RECURSE, which sends it
+ * straight to a slab with no sheaf and no obj_ext array of its own.
+ */
+void *kmalloc_flags_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
+{
+	if (ctx->alloc_flags & SLAB_ALLOC_NOLOCK)
+		return kmalloc_nolock_ctx(size, gfp, node, ctx);
+	return __kmalloc(size, gfp, node, ctx);
+}
+
 void *kmalloc_flags(size_t size, gfp_t gfp, unsigned int alloc_flags)
 {
 	struct slab_alloc_context ctx = {
@@ -305,9 +298,7 @@ void *kmalloc_flags(size_t size, gfp_t gfp, unsigned int alloc_flags)
 		.alloc_flags = alloc_flags,
 	};
 
-	if (alloc_flags & SLAB_ALLOC_NOLOCK)
-		return kmalloc_nolock_ctx(size, gfp, NUMA_NO_NODE, &ctx);
-	return kmalloc_internal(size, gfp, NUMA_NO_NODE, &ctx);
+	return kmalloc_flags_ctx(size, gfp, NUMA_NO_NODE, &ctx);
 }
 
 /* Normal context: every cache's deferred lists. */
@@ -374,11 +365,11 @@ unsigned long kmalloc_exit(void)
 	}
 	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++)
 		if (kmalloc_caches[i])
-			cache_free_obj_exts(kmalloc_caches[i]);
+			slab_free_all_obj_exts(kmalloc_caches[i]);
 	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++) {
 		if (!kmalloc_caches[i])
 			continue;
-		leaked += cache_release_slabs(kmalloc_caches[i], true);
+		leaked += slab_release_all(kmalloc_caches[i], true);
 		stats_retire_cache(kmalloc_caches[i]);
 		cache_free_struct(kmalloc_caches[i]);
 		kmalloc_caches[i] = NULL;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sheaf.c - layer 4: per-CPU sheaves (design.md 2.4).
+ * sheaf.c - layer 5: per-CPU sheaves (design.md 2.4).
  *
  * Alloc pops from the CPU's main sheaf; free pushes to it.  Empty main: swap
  * with a non-empty spare, else trade it at the barn for a full one, else refill
@@ -24,7 +24,7 @@ struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags)
 		.orig_size = bytes,
 		.alloc_flags = alloc_flags | SLAB_ALLOC_NO_RECURSE,
 	};
-	struct slab_sheaf *sheaf = kmalloc_internal(bytes, GFP_KERNEL, NUMA_NO_NODE, &ctx);
+	struct slab_sheaf *sheaf = kmalloc_flags_ctx(bytes, GFP_KERNEL, NUMA_NO_NODE, &ctx);
 
 	if (!sheaf)
 		return NULL;
@@ -37,7 +37,7 @@ struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags)
 
 void sheaf_free(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock)
 {
-	kfree_no_recurse(sheaf, nolock);
+	metadata_free(sheaf, nolock);
 	stat(s, STAT_sheaf_free);
 }
 
@@ -274,6 +274,22 @@ void pcs_count(struct kmem_cache *s, uint64_t *nr_sheaves, uint64_t *objects)
 		}
 		pcs_unlock(pcs);
 	}
+}
+
+/* ---- slab metadata (sheaves, obj_ext arrays) ---- */
+
+/* Straight to the slab, never via a sheaf; deferred if nolock and list_lock busy. */
+void metadata_free(const void *p, bool nolock)
+{
+	struct slab *slab = virt_to_slab(p);
+	void *obj = (void *)p;
+
+	if (SB_ALLOC_DEBUG)
+		slab_debug_on_free(NULL, p, "metadata_free");
+	if (slab_free_bulk(slab->cache, &obj, 1, nolock) == 1)
+		stat(slab->cache, STAT_free_slowpath);
+	else
+		deferred_push(slab->cache, obj);
 }
 
 /* ---- kfree_nolock's deferred lists ---- */

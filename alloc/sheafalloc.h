@@ -2,12 +2,18 @@
 /*
  * sheafalloc.h - the one public header of the allocator (lib sballoc_<pattern>).
  *
- * A userspace SLUB with per-CPU sheaves and a per-node barn (design.md section 2):
+ * A userspace SLUB with per-CPU sheaves and a per-node barn (design.md section 2).
+ * Layers (numbered as in internal.h, which lists the files):
+ *   layer 1  topology                topology.h (lib sb_topology)
  *   layer 2  page allocator          alloc_pages() & co, re-exported from page_alloc.h
- *   layer 3  slabs and caches        kmem_cache_*()
- *   layer 4  per-CPU sheaves, barn   (inside kmem_cache_alloc/free)
- *   layer 5  kmalloc                 kmalloc(), kmalloc_nolock(), kfree_nolock()
- *   layer 6  alloc_flags             kmalloc_flags(), struct slab_alloc_context
+ *   layer 3  shared state, counters  sheafalloc_stats_read()
+ *   layer 4  slabs                   (inside every slow path)
+ *   layer 5  per-CPU sheaves, barn   (inside kmem_cache_alloc/free)
+ *   layer 6  caches                  kmem_cache_*()
+ *   layer 7  kmalloc, alloc_flags    kmalloc(), kmalloc_nolock(), kfree_nolock(),
+ *                                    kmalloc_flags(), struct slab_alloc_context
+ *   layer 8  obj_ext, slabinfo, init obj_ext_*(), sheafalloc_print_slabinfo(),
+ *                                    sheafalloc_init()/exit()
  *
  * Every library is built once per acquisition pattern.  The public names are
  * suffixed with the pattern (kmalloc -> kmalloc_ttl) by the macros below, so
@@ -140,7 +146,7 @@ struct slab_alloc_context {
  * growth fail with probability p, and also every new slab (the kernel's failslab).
  */
 
-/* ---- caches (layers 3-4) ---------------------------------------------- */
+/* ---- caches (layers 4-6) ---------------------------------------------- */
 
 typedef unsigned int slab_flags_t;
 #define SLAB_HWCACHE_ALIGN	0x1u	/* align objects to 64 bytes */
@@ -199,7 +205,7 @@ struct kmem_cache_info {
 };
 SB_ALLOC_API void kmem_cache_info_read(struct kmem_cache *s, struct kmem_cache_info *out);
 
-/* ---- kmalloc (layer 5) ------------------------------------------------- */
+/* ---- kmalloc (layer 7) ------------------------------------------------- */
 
 #define KMALLOC_MIN_SIZE	8
 #define KMALLOC_MAX_CACHE_SIZE	8192	/* largest bucket; above: whole page runs */
@@ -236,7 +242,7 @@ SB_ALLOC_API struct kmem_cache *kmalloc_cache_for_size(size_t size);	/* NULL abo
 /* Drain every cache's kfree_nolock deferred lists now (normal context). */
 SB_ALLOC_API void sheafalloc_drain_deferred(void);
 
-/* ---- obj_ext (layer 6) -------------------------------------------------- */
+/* ---- obj_ext (layer 8) -------------------------------------------------- */
 
 /* Allocation tag (caller address) of an object of a SLAB_OBJ_EXT cache, 0 if none. */
 SB_ALLOC_API unsigned long obj_ext_alloc_tag(const void *obj);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * slabinfo.c - a /proc/slabinfo-like dump: per cache, objects and slabs, sheaves
+ * slabinfo.c - layer 8: a /proc/slabinfo-like dump: per cache, objects and slabs, sheaves
  * on CPUs and in barns, and the counters.
  */
 #include <inttypes.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stats.c - counters: per CPU and per cache (struct slub_percpu_sheaves), summed
+ * stats.c - layer 3: counters: per CPU and per cache (struct slub_percpu_sheaves), summed
  * on read.  The list of items is SHEAFALLOC_STAT_ITEMS in sheafalloc.h.
  */
 #include <pthread.h>
