@@ -80,18 +80,26 @@ struct slab_sheaf *barn_take_full(struct kmem_cache *s, struct node_barn *barn,
 	return full;
 }
 
-/* An empty sheaf in exchange for full (may be NULL), if the full list has room. */
+/*
+ * An empty sheaf in exchange for full (may be NULL).  With a full sheaf to
+ * give, the full list must have room: if it looked at its limit (racy peek,
+ * as the kernel's), *full_at_limit is set and nothing is taken.
+ */
 struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
-				   struct slab_sheaf *full, bool nolock)
+				   struct slab_sheaf *full, bool nolock, bool *full_at_limit)
 {
 	struct slab_sheaf *empty = NULL;
 	struct lock_site ls;
 	bool locked;
 
+	if (full && __atomic_load_n(&barn->nr_full, __ATOMIC_RELAXED) >= sa.barn_max_full) {
+		*full_at_limit = true;
+		return NULL;
+	}
 	if (barn_peek_empty(&barn->nr_empty))
 		return NULL;
 	locked = barn_lock(barn, &ls, nolock);
-	if (locked && (!full || barn->nr_full < sa.barn_max_full)) {
+	if (locked) {
 		empty = sheaf_pop(&barn->empty, &barn->nr_empty);
 		if (empty && full)
 			sheaf_push(&barn->full, &barn->nr_full, full);
@@ -100,18 +108,27 @@ struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
 	return empty;
 }
 
-/* A full sheaf into the barn if the full list has room. */
-bool barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf,
-		   bool nolock)
+/*
+ * Normal context, a sheaf a relocked CPU could not use (a race, or the relock
+ * failed): into the barn whatever its limits, as the kernel's
+ * barn_put_full_sheaf()/barn_put_empty_sheaf() - rare enough not to matter.
+ */
+void barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf)
 {
 	struct lock_site ls;
-	bool locked = barn_lock(barn, &ls, nolock);
-	bool done = locked && barn->nr_full < sa.barn_max_full;
 
-	if (done)
-		sheaf_push(&barn->full, &barn->nr_full, sheaf);
-	barn_unlock(s, barn, &ls, locked);
-	return done;
+	barn_lock(barn, &ls, false);
+	sheaf_push(&barn->full, &barn->nr_full, sheaf);
+	barn_unlock(s, barn, &ls, true);
+}
+
+void barn_put_empty(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf)
+{
+	struct lock_site ls;
+
+	barn_lock(barn, &ls, false);
+	sheaf_push(&barn->empty, &barn->nr_empty, sheaf);
+	barn_unlock(s, barn, &ls, true);
 }
 
 /* Shrink/destroy (normal context, nothing else running on the cache's barn). */

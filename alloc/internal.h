@@ -64,6 +64,7 @@
 #define SB_CACHELINE	64
 #define SB_TLS		__thread __attribute__((tls_model("initial-exec")))
 #define MAX_OBJECT_SIZE	(1u << 20)
+#define PCS_BATCH_MAX	32	/* objects a main-sheaf flush takes per pcs lock hold */
 #define MIN_PARTIAL	4	/* empty slabs a node keeps before returning pages */
 
 static inline unsigned int round_up_pow2(unsigned int x, unsigned int a)
@@ -286,6 +287,7 @@ bool pcs_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cp
 void pcs_flush_all(struct kmem_cache *s);
 void pcs_free_sheaves(struct kmem_cache *s);
 void pcs_count(struct kmem_cache *s, uint64_t *nr_sheaves, uint64_t *objects);
+extern void (*pcs_refill_hook)(struct kmem_cache *s);	/* tests: runs before a refill */
 void metadata_free(const void *p, bool nolock);
 void deferred_push(struct kmem_cache *s, void *obj);
 void deferred_drain(struct kmem_cache *s, int cpu);
@@ -300,9 +302,9 @@ void barn_init(struct node_barn *barn);
 struct slab_sheaf *barn_take_full(struct kmem_cache *s, struct node_barn *barn,
 				  struct slab_sheaf *empty, bool nolock, struct slab_sheaf **spill);
 struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
-				   struct slab_sheaf *full, bool nolock);
-bool barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf,
-		   bool nolock);
+				   struct slab_sheaf *full, bool nolock, bool *full_at_limit);
+void barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf);
+void barn_put_empty(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf);
 struct slab_sheaf *barn_pop_any(struct node_barn *barn);	/* shrink/destroy, normal ctx */
 void barn_count(struct kmem_cache *s, uint64_t *nr_full, uint64_t *nr_empty, uint64_t *objects);
 
