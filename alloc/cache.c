@@ -24,6 +24,14 @@ static int default_sheaf_capacity(const struct kmem_cache *s, int requested)
 
 /* ---- cache creation ---- */
 
+/* The kernel's set_min_partial(s, ilog2(s->size) / 2), clamped to 5..10. */
+static unsigned long cache_min_partial(unsigned int size)
+{
+	unsigned long m = (unsigned long)(31 - __builtin_clz(size)) / 2;
+
+	return m < MIN_PARTIAL ? MIN_PARTIAL : m > MAX_PARTIAL ? MAX_PARTIAL : m;
+}
+
 static void cache_init_nodes(struct kmem_cache *s)
 {
 	for (int n = 0; n < sa.nr_nodes; n++) {
@@ -76,6 +84,7 @@ struct kmem_cache *cache_create(const char *name, unsigned int size, unsigned in
 	s->is_kmalloc = is_kmalloc;
 	slab_geometry(s);
 	s->sheaf_capacity = default_sheaf_capacity(s, sheaf_capacity);
+	s->min_partial = cache_min_partial(s->size);
 	s->node = aligned_alloc(SB_CACHELINE, sizeof(*s->node) * sa.nr_nodes);
 	if (!s->node) {
 		cache_free_struct(s);

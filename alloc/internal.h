@@ -65,7 +65,8 @@
 #define SB_TLS		__thread __attribute__((tls_model("initial-exec")))
 #define MAX_OBJECT_SIZE	(1u << 20)
 #define PCS_BATCH_MAX	32	/* objects a main-sheaf flush takes per pcs lock hold */
-#define MIN_PARTIAL	4	/* empty slabs a node keeps before returning pages */
+#define MIN_PARTIAL	5	/* the kernel's bounds of s->min_partial */
+#define MAX_PARTIAL	10
 
 static inline unsigned int round_up_pow2(unsigned int x, unsigned int a)
 {
@@ -115,12 +116,39 @@ struct node_barn {
 	unsigned int nr_full, nr_empty;
 };
 
+/*
+ * The double word of a slab's (freelist, inuse): cmpxchg16b on x86-64 (built
+ * with -mcx16, so __sync_bool_compare_and_swap inlines it), casp/ldxp-stxp on
+ * arm64, a plain 8-byte CAS on 32-bit targets.  A 64-bit target without a
+ * 16-byte CAS is refused at build time: the alternative, a per-slab spin bit,
+ * is what the kernel avoids because an NMI could interrupt its holder.
+ */
+#if __SIZEOF_POINTER__ == 8 && defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_16)
+typedef unsigned __int128 slab_dword_t;
+#elif __SIZEOF_POINTER__ == 4 && defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_8)
+typedef unsigned long long slab_dword_t;
+#else
+#error "sheafalloc needs a double-word compare-and-swap (x86-64: build with -mcx16)"
+#endif
+union slab_fc {
+	struct {
+		void *freelist;
+		unsigned long inuse;
+	};
+	slab_dword_t dw;
+};
+
 /* A slab, stored in-band at the start of its page run; head page->slab points here. */
 struct slab {
 	struct kmem_cache *cache;
 	struct slab *next, *prev;	/* n->partial or n->full, under list_lock */
-	void *freelist;			/* in-object freelist, under list_lock */
-	unsigned int inuse;		/* objects out of the slab (callers and sheaves) */
+	union {				/* changed together by one double-word CAS */
+		struct {
+			void *freelist;		/* in-object freelist */
+			unsigned long inuse;	/* objects out of the slab (callers, sheaves) */
+		};
+		slab_dword_t fc;
+	};
 	unsigned int objects;
 	int node;
 	bool on_partial;
@@ -138,8 +166,8 @@ struct kmem_cache_node {
 	slab_lock_t list_lock;
 	struct slab_list partial;	/* slabs with free objects (incl. empty ones) */
 	struct slab_list full;		/* slabs with no free object */
-	unsigned long nr_partial, nr_slabs, nr_empty;
-	uint64_t inuse;			/* sum of slab->inuse */
+	unsigned long nr_partial, nr_slabs;
+	uint64_t inuse;			/* sum of slab->inuse (atomic adds) */
 	struct node_barn barn;
 } __attribute__((aligned(SB_CACHELINE)));
 
@@ -152,6 +180,7 @@ struct kmem_cache {
 	unsigned int order;
 	unsigned int slab_hdr;		/* bytes before the first object */
 	int sheaf_capacity;		/* 0: no sheaves */
+	unsigned long min_partial;	/* partial slabs a node keeps before freeing empty ones */
 	slab_flags_t flags;
 	bool is_kmalloc;
 	struct kmem_cache_node *node;			/* [nr_nodes] */

@@ -4,8 +4,9 @@
  *
  * A slab is a page run carved into equal objects; its header (struct slab) sits
  * at the start of the run and the head page's ->slab points at it.  Free objects
- * of a slab are chained through their first word.  Slab state (freelist, inuse,
- * list membership) is only touched under the node's list_lock.
+ * of a slab are chained through their first word.  The pair (freelist, inuse)
+ * changes by one double-word compare-and-swap; list membership only under the
+ * node's list_lock, which a free takes only when the slab changes lists.
  */
 #include "internal.h"
 
@@ -84,18 +85,19 @@ static void slab_list_del(struct slab_list *l, struct slab *slab)
 	slab->next = slab->prev = NULL;
 }
 
+/* nr_partial is written under list_lock and peeked without it (slab_alloc_bulk). */
 static void partial_add(struct kmem_cache_node *kn, struct slab *slab)
 {
 	slab_list_add(&kn->partial, slab);
 	slab->on_partial = true;
-	kn->nr_partial++;
+	__atomic_store_n(&kn->nr_partial, kn->nr_partial + 1, __ATOMIC_RELAXED);
 }
 
 static void partial_del(struct kmem_cache_node *kn, struct slab *slab)
 {
 	slab_list_del(&kn->partial, slab);
 	slab->on_partial = false;
-	kn->nr_partial--;
+	__atomic_store_n(&kn->nr_partial, kn->nr_partial - 1, __ATOMIC_RELAXED);
 }
 
 static bool list_lock(struct kmem_cache *s, struct kmem_cache_node *kn, struct lock_site *ls,
@@ -183,7 +185,55 @@ static void discard_slabs(struct kmem_cache *s, struct slab *list, bool nolock)
 	}
 }
 
+/* ---- the slab's (freelist, inuse) pair, updated with one double-word CAS ---- */
+
+static void *slab_freelist(const struct slab *slab)
+{
+	return __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
+}
+
+static unsigned long slab_inuse(const struct slab *slab)
+{
+	return __atomic_load_n(&slab->inuse, __ATOMIC_RELAXED);
+}
+
+/*
+ * The kernel's slab_update_freelist() with __CMPXCHG_DOUBLE: both words or
+ * neither.  Lockless for frees that move the slab between no lists; allocation
+ * uses it too (under list_lock), since those frees may run at the same time.
+ */
+static bool slab_update_freelist(struct slab *slab, void *old_fl, unsigned long old_inuse,
+				 void *new_fl, unsigned long new_inuse)
+{
+	union slab_fc old = { .freelist = old_fl, .inuse = old_inuse };
+	union slab_fc new = { .freelist = new_fl, .inuse = new_inuse };
+
+	return __sync_bool_compare_and_swap(&slab->fc, old.dw, new.dw);
+}
+
 /* ---- allocation from slabs ---- */
+
+/*
+ * Caller holds list_lock (which only allocation and list moves take), so the
+ * chain below the head cannot change: concurrent frees only push on top.
+ * Takes up to max objects off slab's freelist.
+ */
+static int slab_take(struct slab *slab, void **p, int max)
+{
+	void *head, *fl;
+	unsigned long inuse;
+	int got;
+
+	do {
+		head = fl = slab_freelist(slab);
+		inuse = slab_inuse(slab);
+		for (got = 0; got < max && fl; got++) {
+			p[got] = fl;
+			fl = *(void **)fl;
+		}
+	} while (!slab_update_freelist(slab, head, inuse, fl, inuse + (unsigned long)got));
+	return got;
+}
 
 /* Caller holds list_lock.  Pops up to max objects off partial slabs. */
 static int take_from_partial(struct kmem_cache_node *kn, void **p, int max)
@@ -193,19 +243,13 @@ static int take_from_partial(struct kmem_cache_node *kn, void **p, int max)
 	while (got < max && kn->partial.first) {
 		struct slab *slab = kn->partial.first;
 
-		if (!slab->inuse)
-			kn->nr_empty--;
-		while (got < max && slab->freelist) {
-			p[got++] = slab->freelist;
-			slab->freelist = *(void **)slab->freelist;
-			slab->inuse++;
-		}
-		if (!slab->freelist) {
+		got += slab_take(slab, p + got, max - got);
+		if (!slab_freelist(slab)) {	/* stays NULL: frees of a full slab need list_lock */
 			partial_del(kn, slab);
 			slab_list_add(&kn->full, slab);
 		}
 	}
-	kn->inuse += got;
+	__atomic_fetch_add(&kn->inuse, (uint64_t)got, __ATOMIC_RELAXED);
 	return got;
 }
 
@@ -234,15 +278,17 @@ static bool list_new_slab(struct kmem_cache *s, struct kmem_cache_node *kn, stru
 	else
 		slab_list_add(&kn->full, slab);
 	kn->nr_slabs++;
-	kn->inuse += slab->inuse;
+	__atomic_fetch_add(&kn->inuse, (uint64_t)slab->inuse, __ATOMIC_RELAXED);
 	list_unlock(s, kn, &ls);
 	return true;
 }
 
 /*
- * Up to max objects from node's partial slabs, else from one new slab.  Nolock:
- * trylocks only, and a busy list_lock gives 0 at once (no point making a slab
- * that could not be listed).
+ * Up to max objects from node's partial slabs, else from one new slab (the
+ * kernel's get_partial_node() then new_slab()).  The list_lock is skipped when
+ * the node has no partial slab (racy peek, as the kernel's).  Nolock: a busy
+ * list_lock only skips the partial slabs; a new slab still comes from
+ * alloc_pages_nolock() and is listed with a trylock, or given back.
  */
 int slab_alloc_bulk(struct kmem_cache *s, int node, const struct slab_alloc_context *ctx,
 		    void **p, int max)
@@ -253,12 +299,12 @@ int slab_alloc_bulk(struct kmem_cache *s, int node, const struct slab_alloc_cont
 	struct slab *slab;
 	int got;
 
-	if (!list_lock(s, kn, &ls, nolock))
-		return 0;
-	got = take_from_partial(kn, p, max);
-	list_unlock(s, kn, &ls);
-	if (got)
-		return got;
+	if (__atomic_load_n(&kn->nr_partial, __ATOMIC_RELAXED) && list_lock(s, kn, &ls, nolock)) {
+		got = take_from_partial(kn, p, max);
+		list_unlock(s, kn, &ls);
+		if (got)
+			return got;
+	}
 	slab = new_slab(s, node, ctx);
 	if (!slab)
 		return 0;
@@ -270,62 +316,80 @@ int slab_alloc_bulk(struct kmem_cache *s, int node, const struct slab_alloc_cont
 	return got;
 }
 
-/* ---- freeing to slabs ---- */
+/* ---- freeing to slabs: the kernel's __slab_free() ---- */
 
-/* Caller holds kn->list_lock.  Empty slabs beyond MIN_PARTIAL go on *discard. */
-static void free_to_slab(struct kmem_cache_node *kn, struct slab *slab, void *obj,
-			 struct slab **discard)
+/*
+ * Frees the chain head..tail (cnt objects of slab, already linked) with one
+ * CAS.  list_lock is taken only when the slab changes lists: it was full
+ * (goes to partial) or becomes empty (discarded when the node already has
+ * min_partial partial slabs).  Nolock callers only trylock it and get false,
+ * with nothing changed.  Empty slabs to discard are put on *discard.
+ */
+static bool slab_free_chain(struct kmem_cache *s, struct slab *slab, void *head, void *tail,
+			    unsigned long cnt, bool nolock, struct slab **discard)
 {
-	bool was_full = !slab->freelist;
+	struct kmem_cache_node *kn = &s->node[slab->node];
+	struct lock_site ls;
+	bool locked = false;
+	void *prior;
+	unsigned long inuse;
 
-	*(void **)obj = slab->freelist;
-	slab->freelist = obj;
-	slab->inuse--;
-	kn->inuse--;
-	if (was_full) {
+	for (;;) {
+		prior = slab_freelist(slab);
+		inuse = slab_inuse(slab);
+		if (!locked && (inuse == cnt || !prior)) {
+			if (!list_lock(s, kn, &ls, nolock))
+				return false;
+			locked = true;
+			continue;	/* read again under the lock */
+		}
+		*(void **)tail = prior;
+		if (slab_update_freelist(slab, prior, inuse, head, inuse - cnt))
+			break;
+	}
+	__atomic_fetch_sub(&kn->inuse, (uint64_t)cnt, __ATOMIC_RELAXED);
+	if (!locked)
+		return true;
+	if (inuse == cnt && kn->nr_partial >= s->min_partial) {
+		if (prior)
+			partial_del(kn, slab);
+		else
+			slab_list_del(&kn->full, slab);
+		kn->nr_slabs--;
+		slab->next = *discard;
+		*discard = slab;
+	} else if (!prior) {
 		slab_list_del(&kn->full, slab);
 		partial_add(kn, slab);
 	}
-	if (slab->inuse)
-		return;
-	if (kn->nr_empty < MIN_PARTIAL) {
-		kn->nr_empty++;
-		return;
-	}
-	partial_del(kn, slab);
-	kn->nr_slabs--;
-	slab->next = *discard;
-	*discard = slab;
+	list_unlock(s, kn, &ls);
+	return true;
 }
 
 /*
- * Frees p[0..n-1] (objects of s, any node) to their slabs.  Returns how many
- * were freed from the start of p: fewer than n only if nolock and a list_lock
- * was busy.
+ * Frees p[0..n-1] (objects of s, any node) to their slabs, a run of objects of
+ * one slab with one CAS (as the kernel's detached freelists).  Returns how many
+ * were freed from the start of p: fewer than n only if nolock and a needed
+ * list_lock was busy.
  */
 int slab_free_bulk(struct kmem_cache *s, void **p, int n, bool nolock)
 {
-	struct kmem_cache_node *kn = NULL;
 	struct slab *discard = NULL;
-	struct lock_site ls;
-	int i;
+	int i = 0;
 
-	for (i = 0; i < n; i++) {
+	while (i < n) {
 		struct slab *slab = virt_to_slab(p[i]);
-		struct kmem_cache_node *want = &s->node[slab->node];
+		int j = i + 1;
 
-		if (want != kn) {
-			if (kn)
-				list_unlock(s, kn, &ls);
-			kn = NULL;
-			if (!list_lock(s, want, &ls, nolock))
-				break;
-			kn = want;
+		while (j < n && virt_to_slab(p[j]) == slab) {
+			*(void **)p[j - 1] = p[j];
+			j++;
 		}
-		free_to_slab(kn, slab, p[i], &discard);
+		if (!slab_free_chain(s, slab, p[i], p[j - 1], (unsigned long)(j - i), nolock,
+				     &discard))
+			break;
+		i = j;
 	}
-	if (kn)
-		list_unlock(s, kn, &ls);
 	discard_slabs(s, discard, nolock);
 	return i;
 }
@@ -343,11 +407,10 @@ unsigned long slab_shrink_node_lists(struct kmem_cache *s)
 		list_lock(s, kn, &ls, false);
 		for (slab = kn->partial.first; slab; slab = next) {
 			next = slab->next;
-			if (slab->inuse)
+			if (slab_inuse(slab))
 				continue;
 			partial_del(kn, slab);
 			kn->nr_slabs--;
-			kn->nr_empty--;
 			slab->next = discard;
 			discard = slab;
 			pages += 1ul << s->order;
@@ -429,15 +492,15 @@ unsigned long slab_release_all(struct kmem_cache *s, bool report)
 		struct kmem_cache_node *kn = &s->node[n];
 		struct slab_list *lists[2] = { &kn->partial, &kn->full };
 
-		leaked += kn->inuse;
+		leaked += __atomic_load_n(&kn->inuse, __ATOMIC_RELAXED);
 		for (int l = 0; l < 2; l++) {
 			struct slab *slab = lists[l]->first;
 
 			lists[l]->first = NULL;
 			discard_slabs(s, slab, false);
 		}
-		kn->nr_partial = kn->nr_slabs = kn->nr_empty = 0;
-		kn->inuse = 0;
+		kn->nr_partial = kn->nr_slabs = 0;
+		__atomic_store_n(&kn->inuse, 0, __ATOMIC_RELAXED);
 	}
 	if (leaked && report)
 		fprintf(stderr, "sheafalloc: kmem_cache_destroy(%s): %lu objects still allocated\n",

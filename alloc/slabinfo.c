@@ -17,7 +17,7 @@ static void node_count(struct kmem_cache *s, struct kmem_cache_info *out)
 		slab_lock_acquire(&kn->list_lock, false, &ls.ctx);
 		out->nr_slabs += kn->nr_slabs;
 		out->nr_partial += kn->nr_partial;
-		out->objects_in_use += kn->inuse;
+		out->objects_in_use += __atomic_load_n(&kn->inuse, __ATOMIC_RELAXED);
 		slab_lock_release(&kn->list_lock, &ls.ctx);
 		lock_site_end(&ls, &s->cpu_sheaves[ls.ctx.cpu].list_lock);
 	}

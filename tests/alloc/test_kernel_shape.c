@@ -61,6 +61,56 @@ static void test_refill_unlocked(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+/* ---- a slab free takes list_lock only when the slab changes lists ---- */
+
+static uint64_t list_lock_taken(struct kmem_cache *c)
+{
+	struct sheafalloc_stats st = stats_of(c);
+
+	return st.list_lock.acquisitions;
+}
+
+static void test_remote_free_lockless(void)
+{
+	struct kmem_cache_args plain = { .sheaf_capacity = 0 };
+	struct kmem_cache *c = kmem_cache_create("remote", 64, 0, 0);
+	struct kmem_cache *p = kmem_cache_create_args("remote-plain", 64, &plain, 0);
+	void *a, *b, *objs[512];
+	uint64_t taken;
+	unsigned int n;
+
+	CHECK(c && p);
+	sb_set_virtual_cpu(0);				/* node 0 */
+	CHECK((a = kmem_cache_alloc(c, GFP_KERNEL)));	/* a refill: many objects out */
+	CHECK((b = kmem_cache_alloc(c, GFP_KERNEL)));
+	sb_set_virtual_cpu(1);				/* node 1: a's slab is remote */
+	CHECK_EQ(cpu_to_node(1), 1);
+	taken = list_lock_taken(c);
+	kmem_cache_free(c, a);
+	CHECK_EQ(stats_of(c).free_remote, 1);
+	CHECK_MSG(list_lock_taken(c) == taken, "a remote free of a non-last object took list_lock");
+
+	/* No sheaves: fill one slab; the first free moves it full->partial (locked), the next not. */
+	sb_set_virtual_cpu(0);
+	n = 0;
+	do {
+		CHECK(n < 512);
+		CHECK((objs[n] = kmem_cache_alloc(p, GFP_KERNEL)));
+	} while (++n < p->objects);
+	sb_set_virtual_cpu(1);
+	taken = list_lock_taken(p);
+	kmem_cache_free(p, objs[--n]);
+	CHECK_EQ(list_lock_taken(p), taken + 1);
+	kmem_cache_free(p, objs[--n]);
+	CHECK_EQ(list_lock_taken(p), taken + 1);
+	while (n)
+		kmem_cache_free(p, objs[--n]);
+	sb_set_virtual_cpu(0);
+	kmem_cache_free(c, b);
+	CHECK_EQ(kmem_cache_destroy(c), 0);
+	CHECK_EQ(kmem_cache_destroy(p), 0);
+}
+
 int main(void)
 {
 	struct sheafalloc_config cfg;
@@ -68,10 +118,11 @@ int main(void)
 
 	alarm(30);
 	sheafalloc_config_init(&cfg);
-	topo = test_init("pack:1 numa:1 core:1 pu:1", &cfg);
+	topo = test_init("pack:2 numa:1 core:1 pu:1", &cfg);	/* 2 nodes, 1 CPU each */
 	sb_set_virtual_cpu(0);
 	k64 = kmalloc_cache_for_size(64);
 	test_refill_unlocked();
+	test_remote_free_lockless();
 	test_exit(topo);
 	printf("ok\n");
 	return 0;
