@@ -57,8 +57,11 @@ static struct kmem_cache *cache_alloc_struct(void)
 
 	len = (len + SB_CACHELINE - 1) & ~(size_t)(SB_CACHELINE - 1);
 	s = aligned_alloc(SB_CACHELINE, len);
-	if (s)
-		memset(s, 0, len);
+	if (!s)
+		return NULL;
+	memset(s, 0, len);
+	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
+		s->cpu_sheaves[cpu].main = &sheaf_boot;
 	return s;
 }
 
@@ -100,9 +103,11 @@ int cache_alloc_cpu_sheaves(struct kmem_cache *s)
 	if (!s->sheaf_capacity)
 		return 0;
 	for (int cpu = 0; cpu < sa.nr_cpus; cpu++) {
-		s->cpu_sheaves[cpu].main = sheaf_alloc(s, SLAB_ALLOC_DEFAULT);
-		if (!s->cpu_sheaves[cpu].main)
+		struct slab_sheaf *sheaf = sheaf_alloc(s, SLAB_ALLOC_DEFAULT);
+
+		if (!sheaf)
 			return -1;
+		s->cpu_sheaves[cpu].main = sheaf;
 	}
 	return 0;
 }
@@ -141,16 +146,15 @@ void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
 
 /*
  * Everything slab_alloc_node() does not inline: an explicit node (the sheaves
- * serve it only when it is the local one), NO_RECURSE and sheafless caches, and
- * a failed sheaf attempt (pcs_tried), which goes straight to the slabs.
+ * serve it only when it is the local one), sheafless caches, and a failed
+ * sheaf attempt (pcs_tried), which goes straight to the slabs.
  */
 void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx,
 			bool pcs_tried)
 {
 	void *obj = NULL;
 
-	if (!pcs_tried && s->sheaf_capacity && !(ctx->alloc_flags & SLAB_ALLOC_NO_RECURSE) &&
-	    (node == NUMA_NO_NODE || node == numa_node_id()))
+	if (!pcs_tried && s->sheaf_capacity && (node == NUMA_NO_NODE || node == numa_node_id()))
 		obj = alloc_from_pcs(s, ctx);
 	if (!obj) {
 		obj = slab_alloc_slowpath(s, node, ctx);
@@ -159,6 +163,8 @@ void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_a
 			return NULL;
 		}
 	}
+	if (!(ctx->alloc_flags & SLAB_ALLOC_NOLOCK))
+		deferred_check();
 	return slab_post_alloc(s, obj, gfp, ctx);
 }
 
@@ -176,8 +182,10 @@ void *slab_alloc_default_miss(struct kmem_cache *s, struct slub_percpu_sheaves *
 	if (cpu < 0)
 		return __slab_alloc_node(s, gfp, NUMA_NO_NODE, &ctx, false);
 	obj = pcs_alloc_miss(s, pcs, cpu, &ctx);
-	if (obj)
+	if (obj) {
+		deferred_check();
 		return obj;	/* the sheaves were tried only if no post-alloc work is due */
+	}
 	return __slab_alloc_node(s, gfp, NUMA_NO_NODE, &ctx, true);
 }
 
@@ -201,11 +209,14 @@ void __slab_free(struct kmem_cache *s, void *obj, bool pcs_tried)
 	if (unlikely(obj_is_remote(obj, &local))) {
 		stat(s, STAT_free_remote);
 	} else if (!pcs_tried && s->sheaf_capacity) {
-		if (free_to_pcs(s, obj, false))
+		if (free_to_pcs(s, obj, false)) {
+			deferred_check();
 			return;
+		}
 	}
 	slab_free_bulk(s, &obj, 1, false);
 	stat(s, STAT_free_slowpath);
+	deferred_check();
 }
 
 /* See slab_free(): one node, sheaves on. */
@@ -213,21 +224,25 @@ void slab_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int c
 {
 	if (!pcs_free_miss(s, pcs, cpu, obj, false))
 		__slab_free(s, obj, true);
+	else
+		deferred_check();
 }
 
-/* Nolock context: false if every path was busy (the caller defers the object). */
+/*
+ * Nolock context, the kernel's kfree_nolock(): only the CPU's sheaf, with the
+ * barn tried; false for anything else (a remote object, no sheaves, a busy
+ * pcs, a full main the barn could not trade): the caller defers it.  A slab
+ * free could need list_lock after its CAS, which a nolock caller cannot wait for.
+ */
 bool slab_free_nolock(struct kmem_cache *s, void *obj)
 {
 	int local = 0;
 
-	if (unlikely(obj_is_remote(obj, &local)))
+	if (unlikely(obj_is_remote(obj, &local))) {
 		stat(s, STAT_free_remote);
-	else if (s->sheaf_capacity && free_to_pcs(s, obj, true))
-		return true;
-	if (slab_free_bulk(s, &obj, 1, true) != 1)
 		return false;
-	stat(s, STAT_free_slowpath);
-	return true;
+	}
+	return s->sheaf_capacity && free_to_pcs(s, obj, true);
 }
 
 /* Every barn's sheaves and every CPU's deferred frees back to the slabs (normal context). */
@@ -243,7 +258,7 @@ static void drain_barns_and_deferred(struct kmem_cache *s)
 		}
 	}
 	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
-		deferred_drain(s, cpu);
+		deferred_drain(cpu);
 }
 
 /* Sheaves, barns and deferred lists back to the slabs (normal context). */

@@ -45,15 +45,18 @@ void *slab_alloc_default(struct kmem_cache *s, gfp_t gfp, size_t orig_size, unsi
 		return slab_alloc_default_miss(s, pcs, cpu, gfp, orig_size, caller);
 	obj = sheaf_pop(pcs, main);
 	pcs_unlock(pcs);
+	deferred_check();
 	return obj;
 }
 
-/* Local node, sheaves on, may recurse: the cases the sheaves serve without a question. */
+/*
+ * Local node, sheaves on: the cases the sheaves serve without a question
+ * (NO_RECURSE too: it only keeps a miss from allocating a sheaf).
+ */
 static SB_ALWAYS_INLINE bool slab_alloc_wants_pcs(const struct kmem_cache *s, int node,
 						  const struct slab_alloc_context *ctx)
 {
-	return likely(s->sheaf_capacity) && node == NUMA_NO_NODE &&
-	       !(ctx->alloc_flags & SLAB_ALLOC_NO_RECURSE);
+	return likely(s->sheaf_capacity) && node == NUMA_NO_NODE;
 }
 
 /* Any context, node and alloc_flags. */
@@ -67,6 +70,8 @@ void *slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_all
 	obj = alloc_from_pcs(s, ctx);
 	if (unlikely(!obj))
 		return __slab_alloc_node(s, gfp, node, ctx, true);
+	if (!(ctx->alloc_flags & SLAB_ALLOC_NOLOCK))
+		deferred_check();
 	if (unlikely(slab_wants_post_alloc(s, gfp)))
 		return slab_post_alloc(s, obj, gfp, ctx);
 	return obj;
@@ -100,6 +105,7 @@ static SB_ALWAYS_INLINE void slab_free(struct kmem_cache *s, void *obj)
 	}
 	sheaf_push(pcs, main, obj);
 	pcs_unlock(pcs);
+	deferred_check();
 }
 
 #endif /* SB_CACHE_FASTPATH_H */

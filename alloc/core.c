@@ -13,6 +13,7 @@
 #include "internal.h"
 
 struct sheafalloc_global sa;
+SB_TLS bool defer_pending;
 
 static pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct kmem_cache *cache_list;
@@ -166,6 +167,8 @@ static int topology_setup(const struct sheafalloc_config *cfg)
 
 void sa_teardown(void)
 {
+	free(sa.defer);
+	sa.defer = NULL;
 	free(sa.cpu_of_os);
 	sa.cpu_of_os = NULL;
 	sa.nr_os = 0;
@@ -182,6 +185,12 @@ int sa_setup(const struct sheafalloc_config *cfg)
 
 	if (err)
 		return err;
+	sa.defer = aligned_alloc(SB_CACHELINE, sizeof(*sa.defer) * (size_t)sa.nr_cpus);
+	if (!sa.defer) {
+		sa_teardown();
+		return -ENOMEM;
+	}
+	memset(sa.defer, 0, sizeof(*sa.defer) * (size_t)sa.nr_cpus);
 	sa.sheaf_capacity = cfg->sheaf_capacity;
 	sa.barn_max_full = cfg->barn_max_full;
 	sa.barn_max_empty = cfg->barn_max_empty;

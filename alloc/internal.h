@@ -100,9 +100,8 @@ struct slab_sheaf {
  */
 struct slub_percpu_sheaves {
 	atomic_uint locked;
-	struct slab_sheaf *main;	/* never NULL after cache creation */
+	struct slab_sheaf *main;	/* never NULL: &sheaf_boot until a sheaf is installed */
 	struct slab_sheaf *spare;	/* NULL, or a sheaf (empty or full) */
-	void *_Atomic deferred;		/* kfree_nolock: lock-free stack of objects */
 	uint64_t stat[NR_SHEAFALLOC_STATS];
 	struct sb_lockstat barn_lock;	/* folded with atomic adds */
 	struct sb_lockstat list_lock;
@@ -197,9 +196,22 @@ struct sheafalloc_global {
 	unsigned int barn_max_full, barn_max_empty;
 	int *cpu_of_os;			/* [OS CPU] topology CPU or -1; NULL: use sb_current_cpu() */
 	unsigned int nr_os;
+	struct defer_list *defer;	/* [nr_cpus] kfree_nolock's deferred objects */
 	bool up;
 };
 extern struct sheafalloc_global sa;
+
+/*
+ * kfree_nolock's deferred objects, any cache, per CPU: the kernel's per-CPU
+ * defer_free llist.  Its irq_work runs once the NMI returns; here the thread
+ * whose handler deferred an object (defer_pending) drains every list at the
+ * end of its next normal allocator call - the one the handler interrupted, if
+ * any - and pcs misses on a CPU drain that CPU's list.
+ */
+struct defer_list {
+	void *_Atomic head;		/* lock-free stack through each object's first word */
+} __attribute__((aligned(SB_CACHELINE)));
+extern SB_TLS bool defer_pending;
 
 /*
  * The current CPU.  On this machine's topology, read the OS CPU from the
@@ -301,6 +313,7 @@ void slab_debug_on_alloc(struct kmem_cache *s, void *obj);
 void slab_debug_on_free(struct kmem_cache *s, const void *obj, const char *fn);
 
 /* sheaf.c: layer 5, per-CPU sheaves */
+extern struct slab_sheaf sheaf_boot;	/* main of a CPU with no sheaf yet */
 struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags);
 void sheaf_free(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock);
 /*
@@ -318,12 +331,19 @@ void pcs_free_sheaves(struct kmem_cache *s);
 void pcs_count(struct kmem_cache *s, uint64_t *nr_sheaves, uint64_t *objects);
 extern void (*pcs_refill_hook)(struct kmem_cache *s);	/* tests: runs before a refill */
 void metadata_free(const void *p, bool nolock);
-void deferred_push(struct kmem_cache *s, void *obj);
-void deferred_drain(struct kmem_cache *s, int cpu);
-static inline bool deferred_pending(struct kmem_cache *s, int cpu)
+void deferred_push(struct kmem_cache *s, void *obj);	/* any context */
+void deferred_drain(int cpu);				/* normal context */
+void deferred_drain_all(void);				/* normal context */
+static inline bool deferred_pending(int cpu)
 {
 	/* intentionally racy peek: a drain happens later anyway */
-	return atomic_load_explicit(&s->cpu_sheaves[cpu].deferred, memory_order_relaxed) != NULL;
+	return atomic_load_explicit(&sa.defer[cpu].head, memory_order_relaxed) != NULL;
+}
+/* Normal context, end of an allocator call: what a handler deferred meanwhile. */
+static SB_ALWAYS_INLINE void deferred_check(void)
+{
+	if (unlikely(__atomic_load_n(&defer_pending, __ATOMIC_RELAXED)))
+		deferred_drain_all();
 }
 
 /* barn.c: layer 5, per-node barn */

@@ -301,14 +301,11 @@ void *kmalloc_flags(size_t size, gfp_t gfp, unsigned int alloc_flags)
 	return kmalloc_flags_ctx(size, gfp, NUMA_NO_NODE, &ctx);
 }
 
-/* Normal context: every cache's deferred lists. */
+/* Normal context: every CPU's deferred list. */
 void sheafalloc_drain_deferred(void)
 {
-	cache_list_lock();
-	for (struct kmem_cache *s = cache_list_first(); s; s = s->next)
-		for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
-			deferred_drain(s, cpu);
-	cache_list_unlock();
+	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
+		deferred_drain(cpu);
 }
 
 /* ---- init / exit ---- */

@@ -17,8 +17,11 @@
  *    the zone lock (taken through the build's acquisition pattern).
  *  - alloc_pages_nolock(), free_pages_nolock(): never spin, async-signal-safe
  *    (callable from a signal handler that interrupted the allocator).  The
- *    alloc returns NULL when a lock is busy; the free defers the pages on a
- *    lock-free per-zone list that the next locked zone operation drains.
+ *    alloc takes order <= 3 only (else NULL, as the kernel's); a busy pcp
+ *    list or a pcp refill whose zone trylock fails goes on to the buddy lists
+ *    with a second zone trylock, then NULL.  Pages are not zeroed (the
+ *    kernel's are).  The free defers the pages on a lock-free per-zone list
+ *    that the next locked zone operation drains.
  *
  * The slab layer includes this header (sheafalloc.h re-exports the public
  * part).  Fields of struct page marked "slab" belong to the slab layer while

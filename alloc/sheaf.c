@@ -18,7 +18,15 @@
 #include "internal.h"
 #include "sheaf_fastpath.h"
 
-/* ---- sheaf structures: kmalloc'ed, but never through sheaves themselves ---- */
+/* ---- sheaf structures: kmalloc'ed with SLAB_ALLOC_NO_RECURSE ---- */
+
+/*
+ * Every CPU's main until its first sheaf is installed (the kernel's
+ * bootstrap_sheaf): empty with no room, so both fast paths miss and a
+ * NO_RECURSE allocation goes to the slabs while the kmalloc caches make their
+ * own sheaves.
+ */
+struct slab_sheaf sheaf_boot;
 
 struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags)
 {
@@ -74,8 +82,8 @@ static struct node_barn *cpu_barn(struct kmem_cache *s, int cpu)
 /* Normal context, no lock held: kfree_nolock's deferred objects of cpu, if any. */
 static void deferred_drain_normal(struct kmem_cache *s, int cpu, bool nolock)
 {
-	if (!nolock && unlikely(deferred_pending(s, cpu)))
-		deferred_drain(s, cpu);
+	if (!nolock && unlikely(deferred_pending(cpu)))
+		deferred_drain(cpu);
 }
 
 /* ---- refill and flush, with the pcs lock released ---- */
@@ -244,7 +252,7 @@ static void *pcs_refill_install(struct kmem_cache *s, struct slab_sheaf *empty, 
  * sheaf (the spare, else one from the barn, else none: a fresh one is
  * allocated), unlocks, refills it from the slabs and relocks to install it
  * (the kernel's __pcs_replace_empty_main).  NOLOCK returns NULL after the
- * barn miss: it never refills.
+ * barn miss: it never refills, and the caller goes to the slabs.
  */
 void *pcs_alloc_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
 		     const struct slab_alloc_context *ctx)
@@ -274,7 +282,8 @@ void *pcs_alloc_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int 
 			empty = barn_take_empty(s, cpu_barn(s, cpu), NULL, false, NULL);
 	}
 	pcs_unlock(pcs);
-	if (nolock)
+	/* NO_RECURSE (slab metadata) may refill an empty sheaf but not allocate one. */
+	if (nolock || (!empty && (ctx->alloc_flags & SLAB_ALLOC_NO_RECURSE)))
 		return NULL;
 	deferred_drain_normal(s, cpu, false);
 	return pcs_refill_install(s, empty, cpu_to_node(cpu), ctx);
@@ -446,10 +455,11 @@ void pcs_free_sheaves(struct kmem_cache *s)
 		struct slub_percpu_sheaves *pcs = pcs_lock_cpu(s, cpu);
 		struct slab_sheaf *sheaves[2] = { pcs->main, pcs->spare };
 
-		pcs->main = pcs->spare = NULL;
+		pcs->main = &sheaf_boot;
+		pcs->spare = NULL;
 		pcs_unlock(pcs);
 		for (int i = 0; i < 2; i++) {
-			if (!sheaves[i])
+			if (!sheaves[i] || sheaves[i] == &sheaf_boot)
 				continue;
 			sheaf_flush_unused(s, sheaves[i]);
 			sheaf_free(s, sheaves[i], false);
@@ -498,7 +508,7 @@ void metadata_free(const void *p, bool nolock)
 void deferred_push(struct kmem_cache *s, void *obj)
 {
 	int cpu = this_cpu();
-	void *_Atomic *head = &s->cpu_sheaves[cpu].deferred;
+	void *_Atomic *head = &sa.defer[cpu].head;
 	void *old = atomic_load_explicit(head, memory_order_relaxed);
 
 	do {
@@ -506,22 +516,31 @@ void deferred_push(struct kmem_cache *s, void *obj)
 	} while (!atomic_compare_exchange_weak_explicit(head, &old, obj, memory_order_release,
 							memory_order_relaxed));
 	stat_add(s, cpu, STAT_deferred_queued, 1);
+	__atomic_store_n(&defer_pending, true, __ATOMIC_RELAXED);
 }
 
-/* Normal context: frees cpu's deferred objects to their slabs. */
-void deferred_drain(struct kmem_cache *s, int cpu)
+/* Normal context: cpu's deferred objects straight to their slabs (the kernel's free_deferred_objects). */
+void deferred_drain(int cpu)
 {
-	void *obj = atomic_exchange_explicit(&s->cpu_sheaves[cpu].deferred, NULL,
-					     memory_order_acquire);
-	uint64_t n = 0;
+	void *obj = atomic_exchange_explicit(&sa.defer[cpu].head, NULL, memory_order_acquire);
 
 	while (obj) {
 		void *next = *(void **)obj;
+		struct kmem_cache *s = virt_to_page(obj)->slab_cache;
 
 		slab_free_bulk(s, &obj, 1, false);
+		stat(s, STAT_deferred_drained);
 		obj = next;
-		n++;
 	}
-	if (n)
-		stat_add(s, cpu, STAT_deferred_drained, n);
+}
+
+/* Normal context: every CPU's list, until no handler deferred anything meanwhile. */
+void deferred_drain_all(void)
+{
+	while (__atomic_exchange_n(&defer_pending, false, __ATOMIC_RELAXED)) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
+			if (deferred_pending(cpu))
+				deferred_drain(cpu);
+	}
 }

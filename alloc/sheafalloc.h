@@ -132,7 +132,7 @@ typedef unsigned int gfp_t;
 					   "trylock and retry": failing is the expected outcome) */
 #define SLAB_ALLOC_NEW_SLAB	0x2u	/* the allocation is for a slab being created */
 #define SLAB_ALLOC_NO_RECURSE	0x4u	/* slab metadata (obj_ext array, sheaf): no nested
-					   metadata allocation, no sheaves: straight to a slab */
+					   metadata allocation (no obj_ext array, no new sheaf) */
 
 /* Passed down the slow path instead of an argument list. */
 struct slab_alloc_context {
@@ -225,21 +225,27 @@ SB_ALLOC_API void *kzalloc(size_t size, gfp_t gfp);
 SB_ALLOC_API void kfree(const void *p);		/* NULL and ZERO_SIZE_PTR: no-op */
 SB_ALLOC_API size_t ksize(const void *p);		/* usable size: bucket or page-run size */
 /*
- * Never spins: the CPU's sheaf via trylock, then the slab path with trylocks
- * only, pages via alloc_pages_nolock().  On any failure retries once with the
+ * Never spins: the CPU's sheaf via trylock (a barn miss does not refill),
+ * then the slab path with trylocks only (a busy list_lock still allows a new
+ * slab from alloc_pages_nolock(), listed with a trylock).  On any failure retries once with the
  * next bucket (size = bucket size + 1), then NULL.  Size 0 and sizes above
  * KMALLOC_MAX_CACHE_SIZE give NULL.  Async-signal-safe.
  */
 SB_ALLOC_API void *kmalloc_nolock(size_t size, int node);
-/* Frees any kmalloc'ed object; if a lock is busy, the object waits on a per-CPU
-   lock-free list that the next normal operation on its cache drains. */
+/*
+ * Frees any kmalloc'ed object, as the kernel's: into the CPU's sheaf (barn
+ * trylocked) if the object is of this node, else onto the CPU's lock-free
+ * deferred list.  The thread that deferred drains every such list at the end
+ * of its next normal allocator call (if the handler interrupted one, before
+ * that call returns); a pcs miss on a CPU drains that CPU's list.
+ */
 SB_ALLOC_API void kfree_nolock(const void *p);
 /* SLAB_ALLOC_NOLOCK in alloc_flags: the kmalloc_nolock() path; else kmalloc_node(). */
 SB_ALLOC_API void *kmalloc_flags(size_t size, gfp_t gfp, unsigned int alloc_flags);
 SB_ALLOC_API size_t kmalloc_size_roundup(size_t size);	/* bucket / page-run size, 0 if too big */
 SB_ALLOC_API struct kmem_cache *kmalloc_cache_for_size(size_t size);	/* NULL above 8192 or 0 */
 
-/* Drain every cache's kfree_nolock deferred lists now (normal context). */
+/* Drain every CPU's kfree_nolock deferred list now (normal context). */
 SB_ALLOC_API void sheafalloc_drain_deferred(void);
 
 /* ---- obj_ext (layer 8) -------------------------------------------------- */

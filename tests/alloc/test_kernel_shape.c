@@ -111,6 +111,105 @@ static void test_remote_free_lockless(void)
 	CHECK_EQ(kmem_cache_destroy(p), 0);
 }
 
+/* ---- nolock paths ---- */
+
+/* A NOLOCK allocation after a barn miss does not refill: the object comes from a slab. */
+static void test_nolock_no_refill(void)
+{
+	struct kmem_cache *k = kmalloc_cache_for_size(2048);
+	struct sheafalloc_stats before = stats_of(k), after;
+	void *p;
+
+	sb_set_virtual_cpu(0);
+	CHECK_EQ(k->cpu_sheaves[0].main->size, 0);
+	CHECK((p = kmalloc_nolock(2000, NUMA_NO_NODE)));
+	after = stats_of(k);
+	CHECK_EQ(after.barn_take_full_miss, before.barn_take_full_miss + 1);
+	CHECK_EQ(after.sheaf_refill, before.sheaf_refill);
+	CHECK_EQ(after.alloc_slowpath, before.alloc_slowpath + 1);
+	CHECK_EQ(after.nolock_first_bucket, before.nolock_first_bucket + 1);
+	kfree_nolock(p);
+}
+
+/*
+ * list_lock held elsewhere, no partial slab: the lock is not tried for partial
+ * slabs, a new slab is made and tried to be listed; that fails, the slab goes
+ * back, and the next bucket serves.
+ */
+static void test_nolock_busy_list_lock(void)
+{
+	struct kmem_cache *k = kmalloc_cache_for_size(1024);
+	struct sheafalloc_stats before = stats_of(k), after;
+	struct lock_site ls;
+	void *p;
+
+	sb_set_virtual_cpu(0);
+	CHECK_EQ(k->node[0].nr_partial, 0);
+	lock_site_begin(&ls, false);
+	CHECK(slab_lock_acquire(&k->node[0].list_lock, false, &ls.ctx));
+	p = kmalloc_nolock(1000, NUMA_NO_NODE);
+	slab_lock_release(&k->node[0].list_lock, &ls.ctx);
+	after = stats_of(k);
+	CHECK(p);
+	CHECK_EQ(ksize(p), 2048);
+	CHECK_EQ(after.new_slab, before.new_slab + 1);
+	CHECK_EQ(after.free_slab, before.free_slab + 1);
+	CHECK_EQ(after.list_trylock, before.list_trylock + 1);	/* only to list the new slab */
+	CHECK_EQ(after.list_trylock_fail, before.list_trylock_fail + 1);
+	CHECK_EQ(after.nolock_retry_success, before.nolock_retry_success + 1);
+	kfree_nolock(p);
+}
+
+/*
+ * kfree_nolock() from a handler defers a remote object (the kernel: anything
+ * its sheaf cannot take), and the interrupted kmalloc() frees it before it
+ * returns to its caller.
+ */
+static void *remote_obj;
+static volatile sig_atomic_t defer_seen, defer_drained_in_handler;
+
+static void defer_handler(int sig)
+{
+	struct sheafalloc_stats before = stats_of(k64), after;
+
+	(void)sig;
+	kfree_nolock(remote_obj);
+	after = stats_of(k64);
+	defer_seen = after.deferred_queued == before.deferred_queued + 1;
+	defer_drained_in_handler = after.deferred_drained != before.deferred_drained;
+}
+
+static void defer_hook(struct kmem_cache *s)
+{
+	if (s != k64 && remote_obj && !defer_seen)
+		raise(SIGUSR1);
+}
+
+static void test_kfree_nolock_defers(void)
+{
+	struct sheafalloc_stats before;
+	void *objs[200];
+	int n = 0;
+
+	sb_set_virtual_cpu(1);
+	CHECK((remote_obj = kmalloc(64, GFP_KERNEL)));	/* a node-1 object */
+	sb_set_virtual_cpu(0);
+	before = stats_of(k64);
+	signal(SIGUSR1, defer_handler);
+	pcs_refill_hook = defer_hook;
+	while (!defer_seen && n < 200)
+		CHECK((objs[n++] = kmalloc(128, GFP_KERNEL)));	/* a k128 refill raises it */
+	pcs_refill_hook = NULL;
+	CHECK_MSG(defer_seen, "the handler's kfree_nolock did not defer");
+	CHECK_MSG(!defer_drained_in_handler, "the handler drained in nolock context");
+	CHECK_MSG(stats_of(k64).deferred_drained == before.deferred_drained + 1,
+		  "the interrupted kmalloc returned with the object still deferred");
+	CHECK_EQ(stats_of(k64).free_remote, before.free_remote + 1);
+	while (n)
+		kfree(objs[--n]);
+	signal(SIGUSR1, SIG_DFL);
+}
+
 int main(void)
 {
 	struct sheafalloc_config cfg;
@@ -123,6 +222,9 @@ int main(void)
 	k64 = kmalloc_cache_for_size(64);
 	test_refill_unlocked();
 	test_remote_free_lockless();
+	test_nolock_no_refill();
+	test_nolock_busy_list_lock();
+	test_kfree_nolock_defers();
 	test_exit(topo);
 	printf("ok\n");
 	return 0;
