@@ -15,17 +15,26 @@ void barn_init(struct node_barn *barn)
 	barn->nr_full = barn->nr_empty = 0;
 }
 
-static bool barn_lock(struct node_barn *barn, struct lock_site *ls, bool nolock)
+static bool barn_lock(struct kmem_cache *s, struct node_barn *barn, struct lock_site *ls,
+		      bool nolock)
 {
 	lock_site_begin(ls, nolock);
-	return slab_lock_acquire(&barn->lock, nolock, &ls->ctx);
+	if (!slab_lock_acquire(&barn->lock, nolock, &ls->ctx)) {
+		trylock_fail_split(s, ls->ctx.cpu, &barn->holder, STAT_barn_trylock_fail_reentrant,
+				   STAT_barn_trylock_fail_cross);
+		return false;
+	}
+	atomic_store_explicit(&barn->holder, this_thread_token(), memory_order_relaxed);
+	return true;
 }
 
 static void barn_unlock(struct kmem_cache *s, struct node_barn *barn, struct lock_site *ls,
 			bool locked)
 {
-	if (locked)
+	if (locked) {
+		atomic_store_explicit(&barn->holder, 0, memory_order_relaxed);
 		slab_lock_release(&barn->lock, &ls->ctx);
+	}
 	lock_site_end(ls, &s->cpu_sheaves[ls->ctx.cpu].barn_lock);
 }
 
@@ -68,7 +77,7 @@ struct slab_sheaf *barn_take_full(struct kmem_cache *s, struct node_barn *barn,
 	*spill = NULL;
 	if (barn_peek_empty(&barn->nr_full))
 		return NULL;
-	locked = barn_lock(barn, &ls, nolock);
+	locked = barn_lock(s, barn, &ls, nolock);
 	full = locked ? sheaf_pop(&barn->full, &barn->nr_full) : NULL;
 	if (full && empty) {
 		if (barn->nr_empty < sa.barn_max_empty)
@@ -98,7 +107,7 @@ struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
 	}
 	if (barn_peek_empty(&barn->nr_empty))
 		return NULL;
-	locked = barn_lock(barn, &ls, nolock);
+	locked = barn_lock(s, barn, &ls, nolock);
 	if (locked) {
 		empty = sheaf_pop(&barn->empty, &barn->nr_empty);
 		if (empty && full)
@@ -117,7 +126,7 @@ void barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_she
 {
 	struct lock_site ls;
 
-	barn_lock(barn, &ls, false);
+	barn_lock(s, barn, &ls, false);
 	sheaf_push(&barn->full, &barn->nr_full, sheaf);
 	barn_unlock(s, barn, &ls, true);
 }
@@ -126,22 +135,22 @@ void barn_put_empty(struct kmem_cache *s, struct node_barn *barn, struct slab_sh
 {
 	struct lock_site ls;
 
-	barn_lock(barn, &ls, false);
+	barn_lock(s, barn, &ls, false);
 	sheaf_push(&barn->empty, &barn->nr_empty, sheaf);
 	barn_unlock(s, barn, &ls, true);
 }
 
 /* Shrink/destroy (normal context, nothing else running on the cache's barn). */
-struct slab_sheaf *barn_pop_any(struct node_barn *barn)
+struct slab_sheaf *barn_pop_any(struct kmem_cache *s, struct node_barn *barn)
 {
 	struct lock_site ls;
 	struct slab_sheaf *sheaf;
 
-	barn_lock(barn, &ls, false);
+	barn_lock(s, barn, &ls, false);
 	sheaf = sheaf_pop(&barn->full, &barn->nr_full);
 	if (!sheaf)
 		sheaf = sheaf_pop(&barn->empty, &barn->nr_empty);
-	slab_lock_release(&barn->lock, &ls.ctx);
+	barn_unlock(s, barn, &ls, true);
 	return sheaf;
 }
 
@@ -152,7 +161,7 @@ void barn_count(struct kmem_cache *s, uint64_t *nr_full, uint64_t *nr_empty, uin
 		struct node_barn *barn = &s->node[n].barn;
 		struct lock_site ls;
 
-		barn_lock(barn, &ls, false);
+		barn_lock(s, barn, &ls, false);
 		*nr_full += barn->nr_full;
 		*nr_empty += barn->nr_empty;
 		for (struct slab_sheaf *sh = barn->full; sh; sh = sh->next)

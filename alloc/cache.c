@@ -251,7 +251,7 @@ static void drain_barns_and_deferred(struct kmem_cache *s)
 	for (int n = 0; n < sa.nr_nodes; n++) {
 		struct slab_sheaf *sheaf;
 
-		while ((sheaf = barn_pop_any(&s->node[n].barn))) {
+		while ((sheaf = barn_pop_any(s, &s->node[n].barn))) {
 			slab_free_bulk(s, sheaf->objects, (int)sheaf->size, false);
 			sheaf->size = 0;
 			sheaf_free(s, sheaf, false);

@@ -14,6 +14,7 @@
 
 struct sheafalloc_global sa;
 SB_TLS bool defer_pending;
+SB_TLS char thread_token_byte;
 
 static pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct kmem_cache *cache_list;
@@ -61,6 +62,15 @@ void lock_site_begin(struct lock_site *ls, bool nolock)
 void lock_site_end(struct lock_site *ls, struct sb_lockstat *total)
 {
 	sb_lockstat_fold_shared(total, &ls->st);
+}
+
+void trylock_fail_split(struct kmem_cache *s, int cpu, const atomic_uintptr_t *holder,
+			enum sheafalloc_stat_item reentrant, enum sheafalloc_stat_item cross)
+{
+	/* Racy read: a re-entrant holder cannot release while its handler runs. */
+	bool self = atomic_load_explicit(holder, memory_order_relaxed) == this_thread_token();
+
+	stat_add(s, cpu, self ? reentrant : cross, 1);
 }
 
 /* ---- cache list (normal context only) ---- */

@@ -94,12 +94,15 @@ struct slab_sheaf {
  * Per-CPU state of one cache.  The pcs lock is only ever tried (the kernel's
  * local_trylock): a thread preempted on this CPU, or a signal handler that
  * interrupted the holder, makes it fail, and the caller takes the slab path.
+ * The lock word holds the holder's thread token, so a failure tells the two
+ * apart: re-entrant (the kernel's only case: IRQ/NMI/BPF on the holder's CPU)
+ * or cross-thread (preemption, migration: userspace only).
  * Counters: stat[] items bumped under the pcs lock use plain load/store (only the
  * holder writes them); all others use atomic adds.  An item is never bumped both
  * ways (see stat_locked() callers).
  */
 struct slub_percpu_sheaves {
-	atomic_uint locked;
+	atomic_uintptr_t locked;	/* 0, or the holder's thread token */
 	struct slab_sheaf *main;	/* never NULL: &sheaf_boot until a sheaf is installed */
 	struct slab_sheaf *spare;	/* NULL, or a sheaf (empty or full) */
 	uint64_t stat[NR_SHEAFALLOC_STATS];
@@ -110,6 +113,7 @@ struct slub_percpu_sheaves {
 /* Full and empty sheaves of one cache on one node, bounded lists. */
 struct node_barn {
 	slab_lock_t lock;
+	atomic_uintptr_t holder;	/* thread token while held, for the failure split */
 	struct slab_sheaf *full;
 	struct slab_sheaf *empty;
 	unsigned int nr_full, nr_empty;
@@ -163,6 +167,7 @@ struct slab_list {
 /* Per node: partial/full slabs under list_lock, and the barn. */
 struct kmem_cache_node {
 	slab_lock_t list_lock;
+	atomic_uintptr_t list_holder;	/* thread token while held, for the failure split */
 	struct slab_list partial;	/* slabs with free objects (incl. empty ones) */
 	struct slab_list full;		/* slabs with no free object */
 	unsigned long nr_partial, nr_slabs;
@@ -264,8 +269,22 @@ struct lock_site {
 	struct sb_lockctx ctx;
 };
 struct sb_qnode *thread_qnode(void);	/* NULL in nolock context */
+
+/* A per-thread value, never 0 or 1: the address of a thread-local byte. */
+extern SB_TLS char thread_token_byte;
+static SB_ALWAYS_INLINE uintptr_t this_thread_token(void)
+{
+	return (uintptr_t)&thread_token_byte;
+}
 void lock_site_begin(struct lock_site *ls, bool nolock);
 void lock_site_end(struct lock_site *ls, struct sb_lockstat *total);
+/*
+ * A failed trylock of a lock whose holder is recorded in *holder: counts it
+ * into reentrant (the holder is this thread, interrupted by our handler) or
+ * cross (another thread) of s's counters on cpu.
+ */
+void trylock_fail_split(struct kmem_cache *s, int cpu, const atomic_uintptr_t *holder,
+			enum sheafalloc_stat_item reentrant, enum sheafalloc_stat_item cross);
 
 void cache_list_add(struct kmem_cache *s);
 void cache_list_del_locked(struct kmem_cache *s);
@@ -329,6 +348,7 @@ bool pcs_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cp
 void pcs_flush_all(struct kmem_cache *s);
 void pcs_free_sheaves(struct kmem_cache *s);
 void pcs_count(struct kmem_cache *s, uint64_t *nr_sheaves, uint64_t *objects);
+void pcs_trylock_failed(struct kmem_cache *s, int cpu);	/* counts it, split by holder */
 extern void (*pcs_refill_hook)(struct kmem_cache *s);	/* tests: runs before a refill */
 void metadata_free(const void *p, bool nolock);
 void deferred_push(struct kmem_cache *s, void *obj);	/* any context */
@@ -354,7 +374,7 @@ struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
 				   struct slab_sheaf *full, bool nolock, bool *full_at_limit);
 void barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf);
 void barn_put_empty(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf);
-struct slab_sheaf *barn_pop_any(struct node_barn *barn);	/* shrink/destroy, normal ctx */
+struct slab_sheaf *barn_pop_any(struct kmem_cache *s, struct node_barn *barn);	/* shrink/destroy, normal ctx */
 void barn_count(struct kmem_cache *s, uint64_t *nr_full, uint64_t *nr_empty, uint64_t *objects);
 
 /* cache.c: layer 6 */

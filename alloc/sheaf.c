@@ -60,9 +60,16 @@ static struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu)
 {
 	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
-	while (atomic_exchange_explicit(&pcs->locked, 1, memory_order_acquire))
+	while (atomic_exchange_explicit(&pcs->locked, this_thread_token(), memory_order_acquire))
 		sched_yield();
 	return pcs;
+}
+
+void pcs_trylock_failed(struct kmem_cache *s, int cpu)
+{
+	stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
+	trylock_fail_split(s, cpu, &s->cpu_sheaves[cpu].locked, STAT_pcs_trylock_fail_reentrant,
+			   STAT_pcs_trylock_fail_cross);
 }
 
 static void swap_main_spare(struct slub_percpu_sheaves *pcs)
@@ -128,9 +135,13 @@ static bool sheaf_flush_main(struct kmem_cache *s, int cpu)
 	unsigned int n, left;
 
 	do {
-		pcs = cpu < 0 ? pcs_trylock(s, this_cpu()) : pcs_lock_cpu(s, cpu);
-		if (!pcs)
+		int this = this_cpu();
+
+		pcs = cpu < 0 ? pcs_trylock(s, this) : pcs_lock_cpu(s, cpu);
+		if (!pcs) {
+			pcs_trylock_failed(s, this);
 			return false;
+		}
 		n = pcs->main->size < PCS_BATCH_MAX ? pcs->main->size : PCS_BATCH_MAX;
 		pcs->main->size -= n;
 		memcpy(batch, pcs->main->objects + pcs->main->size, n * sizeof(void *));
@@ -234,7 +245,7 @@ static void *pcs_refill_install(struct kmem_cache *s, struct slab_sheaf *empty, 
 		pcs_unlock(pcs);
 		return obj;
 	}
-	stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
+	pcs_trylock_failed(s, cpu);
 	obj = empty->objects[--empty->size];
 	if (empty->size)
 		barn_put_full(s, cpu_barn(s, cpu), empty);
@@ -262,7 +273,7 @@ void *pcs_alloc_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int 
 	void *obj;
 
 	if (!pcs) {
-		stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
+		pcs_trylock_failed(s, cpu);
 		return NULL;
 	}
 	main = pcs_replace_empty_main(s, pcs, cpu, nolock, &spill);
@@ -377,7 +388,7 @@ static struct slub_percpu_sheaves *pcs_get_room(struct kmem_cache *s, struct sla
 	*cpup = cpu = this_cpu();
 	pcs = pcs_trylock(s, cpu);
 	if (!pcs) {
-		stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
+		pcs_trylock_failed(s, cpu);
 		if (empty)
 			barn_put_empty(s, cpu_barn(s, cpu), empty);
 		return NULL;
@@ -403,7 +414,7 @@ bool pcs_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cp
 	struct slab_sheaf *main, *flush;
 
 	if (!pcs) {
-		stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
+		pcs_trylock_failed(s, cpu);
 		return false;
 	}
 	main = pcs_replace_full_main(s, pcs, cpu, nolock, &flush);

@@ -27,7 +27,8 @@ struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s, int cpu)
 	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
 	if (unlikely(atomic_load_explicit(&pcs->locked, memory_order_relaxed) ||
-		     atomic_exchange_explicit(&pcs->locked, 1, memory_order_acquire)))
+		     atomic_exchange_explicit(&pcs->locked, this_thread_token(),
+					      memory_order_acquire)))
 		return NULL;
 	return pcs;
 }

@@ -261,6 +261,9 @@ SB_ALLOC_API int obj_ext_recursion_max_depth(void);
  * One list of every counted outcome (design.md 2, "every outcome counted").
  * Kept per CPU, per cache; summed on read.  Lock sites: pcs = per-CPU sheaf
  * trylock, barn = barn lock, list = list_lock; the zone lock is page_alloc's.
+ * Failures split by who held the lock: pcs_trylock_fail = _reentrant + _cross;
+ * for barn and list the split covers the nolock failures (barn_lock.
+ * nolock_failures); a ttl/tro normal trylock that fails is not split.
  */
 #define SHEAFALLOC_STAT_ITEMS(X)						\
 	X(alloc_fastpath)	/* popped from the CPU's main sheaf */		\
@@ -285,10 +288,16 @@ SB_ALLOC_API int obj_ext_recursion_max_depth(void);
 	X(free_slab)		/* slabs returned to the page allocator */	\
 	X(pcs_trylock)		/* per-CPU sheaf trylock attempts */		\
 	X(pcs_trylock_fail)	/* ... that found it taken */			\
+	X(pcs_trylock_fail_reentrant) /* ... by this thread: its handler interrupted it */ \
+	X(pcs_trylock_fail_cross) /* ... by another thread (preempted, migrated) */ \
 	X(barn_trylock)		/* barn lock trylocks (nolock callers) */	\
 	X(barn_trylock_fail)							\
+	X(barn_trylock_fail_reentrant) /* nolock failures, held by this thread */ \
+	X(barn_trylock_fail_cross) /* nolock failures, held by another thread */ \
 	X(list_trylock)		/* list_lock trylocks (nolock callers) */	\
 	X(list_trylock_fail)							\
+	X(list_trylock_fail_reentrant) /* nolock failures, held by this thread */ \
+	X(list_trylock_fail_cross) /* nolock failures, held by another thread */ \
 	X(nolock_attempts)	/* kmalloc_nolock calls (size 1..8192) */	\
 	X(nolock_first_bucket)	/* ... served by the first bucket */		\
 	X(nolock_retry)		/* ... retried with the next bucket */		\

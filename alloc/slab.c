@@ -104,14 +104,19 @@ static bool list_lock(struct kmem_cache *s, struct kmem_cache_node *kn, struct l
 		      bool nolock)
 {
 	lock_site_begin(ls, nolock);
-	if (slab_lock_acquire(&kn->list_lock, nolock, &ls->ctx))
+	if (slab_lock_acquire(&kn->list_lock, nolock, &ls->ctx)) {
+		atomic_store_explicit(&kn->list_holder, this_thread_token(), memory_order_relaxed);
 		return true;
+	}
+	trylock_fail_split(s, ls->ctx.cpu, &kn->list_holder, STAT_list_trylock_fail_reentrant,
+			   STAT_list_trylock_fail_cross);
 	lock_site_end(ls, &s->cpu_sheaves[ls->ctx.cpu].list_lock);
 	return false;
 }
 
 static void list_unlock(struct kmem_cache *s, struct kmem_cache_node *kn, struct lock_site *ls)
 {
+	atomic_store_explicit(&kn->list_holder, 0, memory_order_relaxed);
 	slab_lock_release(&kn->list_lock, &ls->ctx);
 	lock_site_end(ls, &s->cpu_sheaves[ls->ctx.cpu].list_lock);
 }

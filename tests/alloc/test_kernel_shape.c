@@ -4,10 +4,12 @@
  * "handler" is a real signal raised from a test hook inside the allocator,
  * so it interrupts its own thread exactly where the hook sits.
  */
+#include <pthread.h>
 #include <signal.h>
 
 #include "alloc_test.h"
 #include "internal.h"
+#include "sheaf_fastpath.h"
 
 static struct kmem_cache *k64;
 
@@ -156,6 +158,7 @@ static void test_nolock_busy_list_lock(void)
 	CHECK_EQ(after.free_slab, before.free_slab + 1);
 	CHECK_EQ(after.list_trylock, before.list_trylock + 1);	/* only to list the new slab */
 	CHECK_EQ(after.list_trylock_fail, before.list_trylock_fail + 1);
+	CHECK_EQ(after.list_trylock_fail_cross, before.list_trylock_fail_cross + 1);
 	CHECK_EQ(after.nolock_retry_success, before.nolock_retry_success + 1);
 	kfree_nolock(p);
 }
@@ -210,6 +213,66 @@ static void test_kfree_nolock_defers(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+/* ---- pcs trylock failures, split by who holds the lock ---- */
+
+static void *reentrant_result;
+
+static void reentrant_handler(int sig)
+{
+	(void)sig;
+	reentrant_result = kmalloc_nolock(64, NUMA_NO_NODE);	/* its own thread holds pcs */
+}
+
+static atomic_int holder_state;
+
+static void *pcs_holder(void *arg)
+{
+	struct slub_percpu_sheaves *pcs;
+
+	(void)arg;
+	sb_set_virtual_cpu(0);		/* a thread preempted on CPU 0 while holding its pcs */
+	pcs = pcs_trylock(k64, 0);
+	atomic_store(&holder_state, pcs ? 1 : -1);
+	while (atomic_load(&holder_state) != 2)
+		sched_yield();
+	pcs_unlock(pcs);
+	return NULL;
+}
+
+static void test_pcs_fail_split(void)
+{
+	struct sheafalloc_stats before = stats_of(k64), after;
+	struct slub_percpu_sheaves *pcs;
+	pthread_t tid;
+	void *p;
+
+	sb_set_virtual_cpu(0);
+	signal(SIGUSR1, reentrant_handler);
+	pcs = pcs_trylock(k64, 0);
+	CHECK(pcs);
+	raise(SIGUSR1);
+	pcs_unlock(pcs);
+	signal(SIGUSR1, SIG_DFL);
+	CHECK(reentrant_result);
+	kfree(reentrant_result);
+
+	CHECK(pthread_create(&tid, NULL, pcs_holder, NULL) == 0);
+	while (!atomic_load(&holder_state))
+		sched_yield();
+	CHECK_EQ(atomic_load(&holder_state), 1);
+	CHECK((p = kmalloc(64, GFP_KERNEL)));	/* the slab path: pcs busy */
+	atomic_store(&holder_state, 2);
+	pthread_join(tid, NULL);
+	kfree(p);
+
+	after = stats_of(k64);
+	CHECK_EQ(after.pcs_trylock_fail_reentrant, before.pcs_trylock_fail_reentrant + 1);
+	CHECK_EQ(after.pcs_trylock_fail_cross, before.pcs_trylock_fail_cross + 1);
+	CHECK_EQ(after.pcs_trylock_fail - before.pcs_trylock_fail, 2);
+	CHECK_EQ(after.pcs_trylock_fail,
+		 after.pcs_trylock_fail_reentrant + after.pcs_trylock_fail_cross);
+}
+
 int main(void)
 {
 	struct sheafalloc_config cfg;
@@ -225,6 +288,7 @@ int main(void)
 	test_nolock_no_refill();
 	test_nolock_busy_list_lock();
 	test_kfree_nolock_defers();
+	test_pcs_fail_split();
 	test_exit(topo);
 	printf("ok\n");
 	return 0;
