@@ -7,19 +7,27 @@
 #include "internal.h"
 #include "cache_fastpath.h"
 
+/*
+ * As the kernel's calculate_sheaf_capacity(): a sheaf is kmalloc'ed, so its
+ * capacity grows to fill its bucket (26 -> 28 for 256..1023 B objects).
+ */
+static int sheaf_capacity_round(int capacity)
+{
+	size_t hdr = offsetof(struct slab_sheaf, objects);
+	size_t bytes = hdr + (size_t)capacity * sizeof(void *);
+
+	if (capacity <= 0 || bytes > KMALLOC_MAX_CACHE_SIZE)
+		return capacity;
+	return (int)((kmalloc_sizes[kmalloc_index(bytes)] - hdr) / sizeof(void *));
+}
+
 static int default_sheaf_capacity(const struct kmem_cache *s, int requested)
 {
 	if (requested == SHEAF_CAPACITY_DEFAULT)
 		requested = sa.sheaf_capacity;
-	if (requested != SHEAF_CAPACITY_DEFAULT)
-		return requested;
-	if (s->size < 256)
-		return 60;
-	if (s->size < 1024)
-		return 26;
-	if (s->size < PAGE_SIZE)
-		return 12;
-	return 4;
+	if (requested == SHEAF_CAPACITY_DEFAULT)
+		requested = s->size < 256 ? 60 : s->size < 1024 ? 26 : s->size < PAGE_SIZE ? 12 : 4;
+	return sheaf_capacity_round(requested);
 }
 
 /* ---- cache creation ---- */

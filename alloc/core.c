@@ -124,6 +124,27 @@ _Noreturn void slab_bug(const char *fmt, ...)
 }
 
 
+/* ---- kmalloc size classes (read by cache.c for sheaf sizes, kmalloc.c) ---- */
+
+const unsigned int kmalloc_sizes[KMALLOC_NR_BUCKETS] = {
+	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
+};
+
+/* Bucket of sizes (8i, 8i+8], i = (size - 1) / 8, for sizes 1..192. */
+const unsigned char size_index[24] = {
+	0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4,	/* 8 16 32 32 64x4 96x4 */
+	5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6,	/* 128x4 192x8 */
+};
+
+unsigned int kmalloc_index(size_t size)
+{
+	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
+		return KMALLOC_NR_BUCKETS;
+	if (size <= 192)
+		return size_index[(size - 1) / 8];
+	return (unsigned int)(64 - __builtin_clzl(size - 1)) - 1;	/* 2^k >= size, k = 8..13 */
+}
+
 /* ---- topology and the CPU map ---- */
 
 /* The rseq fast path of this_cpu(): this machine's topology and a registered rseq area. */

@@ -85,9 +85,11 @@ typedef sb_alloc_lock_t slab_lock_t;
  */
 struct slab_sheaf {
 	struct slab_sheaf *next;	/* barn list link */
+	struct kmem_cache *cache;
 	unsigned int size;		/* objects[0..size-1] are free objects */
 	unsigned int capacity;
-	void *objects[];
+	int node;			/* where it was allocated */
+	void *objects[];		/* at 32 bytes, as the kernel's: same capacity rounding */
 };
 
 /*
@@ -141,7 +143,12 @@ union slab_fc {
 	slab_dword_t dw;
 };
 
-/* A slab, stored in-band at the start of its page run; head page->slab points here. */
+/*
+ * A slab's descriptor: one per page frame in a slab.c array beside mem_map
+ * (the kernel's struct slab overlays struct page), so the run holds objects
+ * only and objects per slab are the kernel's.  The head page's ->slab points
+ * here.
+ */
 struct slab {
 	struct kmem_cache *cache;
 	struct slab *next, *prev;	/* n->partial or n->full, under list_lock */
@@ -157,7 +164,8 @@ struct slab {
 	bool on_partial;
 	unsigned long *obj_exts;	/* per-object allocation tags, or NULL */
 	char *base;			/* first object */
-	unsigned long alloc_map[];	/* SB_ALLOC_DEBUG: bit set while a caller holds it */
+	unsigned long *alloc_map;	/* SB_ALLOC_DEBUG: bit set while a caller holds it
+					   (at the end of the run) */
 };
 
 struct slab_list {
@@ -182,7 +190,7 @@ struct kmem_cache {
 	unsigned int align;
 	unsigned int objects;		/* per slab */
 	unsigned int order;
-	unsigned int slab_hdr;		/* bytes before the first object */
+	unsigned int debug_tail;	/* SB_ALLOC_DEBUG: bytes of the bitmap at the run's end */
 	int sheaf_capacity;		/* 0: no sheaves */
 	unsigned long min_partial;	/* partial slabs a node keeps before freeing empty ones */
 	slab_flags_t flags;
@@ -294,6 +302,9 @@ void cache_list_unlock(void);
 
 _Noreturn void slab_bug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int sa_setup(const struct sheafalloc_config *cfg);	/* config already checked */
+extern const unsigned int kmalloc_sizes[KMALLOC_NR_BUCKETS];
+extern const unsigned char size_index[24];	/* bucket of sizes (8i, 8i+8], i < 24 */
+unsigned int kmalloc_index(size_t size);	/* KMALLOC_NR_BUCKETS if too big or 0 */
 void sa_teardown(void);
 
 /* stats.c: layer 3 */
@@ -319,6 +330,10 @@ void stats_retire_cache(struct kmem_cache *s);
 void stats_reset_retired(void);
 
 /* slab.c: layer 4 */
+#define SLAB_MAX_ORDER	3	/* the kernel's slub_max_order: PAGE_ALLOC_COSTLY_ORDER */
+int slab_descs_init(void);
+void slab_descs_exit(void);
+unsigned int calculate_order(unsigned int size, int nr_cpus);
 void slab_geometry(struct kmem_cache *s);
 unsigned long slab_release_all(struct kmem_cache *s, bool report);	/* objects still in use */
 void slab_free_all_obj_exts(struct kmem_cache *s);
@@ -398,7 +413,6 @@ bool slab_free_nolock(struct kmem_cache *s, void *obj);
 extern struct kmem_cache *kmalloc_caches[KMALLOC_NR_BUCKETS];
 int kmalloc_init(void);
 unsigned long kmalloc_exit(void);	/* objects still allocated */
-unsigned int kmalloc_index(size_t size);	/* KMALLOC_NR_BUCKETS if too big or 0 */
 void *kmalloc_flags_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx);
 
 /* obj_ext.c: layer 8 */

@@ -16,31 +16,12 @@
 
 struct kmem_cache *kmalloc_caches[KMALLOC_NR_BUCKETS];
 
-static const unsigned int kmalloc_sizes[KMALLOC_NR_BUCKETS] = {
-	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
-};
-
-/* Bucket of sizes (8i, 8i+8], i = (size - 1) / 8, for sizes 1..192. */
-static const unsigned char size_index[24] = {
-	0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4,	/* 8 16 32 32 64x4 96x4 */
-	5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6,	/* 128x4 192x8 */
-};
-
 /*
  * size_index[] resolved to caches, filled by kmalloc_init(): a small kmalloc
  * then finds its cache with one load instead of two dependent ones, which is
  * about 1.5 ns of a 10 ns kmalloc/kfree pair.
  */
 static struct kmem_cache *size_cache[sizeof(size_index)];
-
-unsigned int kmalloc_index(size_t size)
-{
-	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
-		return KMALLOC_NR_BUCKETS;
-	if (size <= 192)
-		return size_index[(size - 1) / 8];
-	return (unsigned int)(64 - __builtin_clzl(size - 1)) - 1;	/* 2^k >= size, k = 8..13 */
-}
 
 /* The bucket for 1 <= size <= KMALLOC_MAX_CACHE_SIZE. */
 static inline struct kmem_cache *kmalloc_slab(size_t size)

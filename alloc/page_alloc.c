@@ -631,6 +631,11 @@ static void __free_pages_ctx(struct page *page, unsigned int order, bool nolock)
 	free_to_zone(z, page, order, nolock, cpu);
 }
 
+size_t page_alloc_nr_pages(void)
+{
+	return pa.node_pages * (size_t)pa.nr_nodes;
+}
+
 struct page *alloc_pages(int node, unsigned int order)
 {
 	return __alloc_pages(node, order, false);
@@ -717,7 +722,7 @@ static int config_resolve(const struct page_alloc_config *cfg, struct page_alloc
 		return config_error("node_limit_bytes", out->node_limit_bytes,
 				    "a multiple of arena_bytes");
 	if (!out->pcp_orders)
-		out->pcp_orders = 1;
+		out->pcp_orders = PCP_MAX_ORDERS;	/* the kernel's: orders 0..3 */
 	if (out->pcp_orders > PCP_MAX_ORDERS)
 		return config_error("pcp_orders", out->pcp_orders, "1 to 4 (orders 0..3)");
 	if (out->pcp_high < out->pcp_batch)

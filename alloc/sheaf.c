@@ -41,6 +41,8 @@ struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags)
 	if (!sheaf)
 		return NULL;
 	sheaf->next = NULL;
+	sheaf->cache = s;
+	sheaf->node = numa_node_id();
 	sheaf->size = 0;
 	sheaf->capacity = (unsigned int)s->sheaf_capacity;
 	stat(s, STAT_sheaf_alloc);

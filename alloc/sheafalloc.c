@@ -51,6 +51,9 @@ int sheafalloc_init(const struct sheafalloc_config *cfg)
 	err = page_alloc_init(sa.topo, &cfg->page);
 	if (err)
 		goto out_topo;
+	err = slab_descs_init();
+	if (err)
+		goto out_pages;
 	sa.up = true;
 	stats_reset_retired();
 	err = kmalloc_init();
@@ -59,6 +62,8 @@ int sheafalloc_init(const struct sheafalloc_config *cfg)
 	return 0;
 out_page:
 	sa.up = false;
+	slab_descs_exit();
+out_pages:
 	page_alloc_exit();
 out_topo:
 	sa_teardown();
@@ -77,6 +82,7 @@ int sheafalloc_exit(void)
 	if (!pages_ok)
 		fprintf(stderr, "sheafalloc_exit: pages still allocated after every cache was destroyed\n");
 	sa.up = false;
+	slab_descs_exit();
 	page_alloc_exit();
 	sa_teardown();
 	return leaked || !pages_ok ? -1 : 0;

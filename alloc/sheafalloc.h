@@ -90,8 +90,14 @@
 
 /* ---- init / exit ------------------------------------------------------ */
 
-#define SHEAF_CAPACITY_DEFAULT	(-1)	/* by object size: 60 <256 B, 26 <1 KiB, 12 <4 KiB, else 4 */
-#define SHEAF_CAPACITY_MAX	1024
+/*
+ * By object size: 60 <256 B, 26 <1 KiB, 12 <4 KiB, else 4, each rounded up to
+ * fill the sheaf's kmalloc bucket (60, 28, 12, 4), as the kernel's.  Any
+ * capacity is rounded up so; the largest is the one whose sheaf fits the 8 KiB
+ * bucket.
+ */
+#define SHEAF_CAPACITY_DEFAULT	(-1)
+#define SHEAF_CAPACITY_MAX	1020
 #define BARN_LIMIT_DEFAULT	10	/* full and empty sheaves kept per barn */
 
 struct sheafalloc_config {

@@ -2,51 +2,122 @@
 /*
  * slab.c - layer 4: slabs and the per-node partial lists.
  *
- * A slab is a page run carved into equal objects; its header (struct slab) sits
- * at the start of the run and the head page's ->slab points at it.  Free objects
+ * A slab is a page run carved into equal objects; its descriptor (struct slab)
+ * sits in an array beside mem_map and the head page's ->slab points at it.  Free objects
  * of a slab are chained through their first word.  The pair (freelist, inuse)
  * changes by one double-word compare-and-swap; list membership only under the
  * node's list_lock, which a free takes only when the slab changes lists.
  */
+#include <errno.h>
+#include <sys/mman.h>
+
 #include "internal.h"
 
 #define BITS_PER_LONG	(8 * sizeof(unsigned long))
 
-/* ---- geometry ---- */
+/* ---- geometry: the kernel's calculate_order() ---- */
 
-static unsigned int slab_hdr_size(unsigned int align, unsigned long max_objects)
+static unsigned int get_order(unsigned long bytes)
 {
-	size_t hdr = sizeof(struct slab);
+	unsigned int order = 0;
 
-	if (SB_ALLOC_DEBUG)
-		hdr += (max_objects + BITS_PER_LONG - 1) / BITS_PER_LONG * sizeof(unsigned long);
-	return round_up_pow2((unsigned int)hdr, align > SB_CACHELINE ? align : SB_CACHELINE);
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
 }
 
-/* Smallest order that wastes at most 1/8 of the run, else the smallest that fits one. */
+static unsigned int fls_u(unsigned int x)
+{
+	return x ? 32 - (unsigned int)__builtin_clz(x) : 0;
+}
+
+/* Smallest order from min_order up to SLAB_MAX_ORDER wasting at most 1/fract. */
+static unsigned int calc_slab_order(unsigned int size, unsigned int min_order,
+				    unsigned int fract)
+{
+	unsigned int order;
+
+	for (order = min_order; order <= SLAB_MAX_ORDER; order++) {
+		unsigned long slab_size = PAGE_SIZE << order;
+
+		if (slab_size % size <= slab_size / fract)
+			break;
+	}
+	return order;
+}
+
+/*
+ * Order of a slab of objects of size bytes on nr_cpus CPUs: at least
+ * 4 * (fls(nr_cpus) + 1) objects if that fits order 3, the least waste
+ * accepted from 1/16 up to 1/2, and the object's own order if nothing fits.
+ */
+unsigned int calculate_order(unsigned int size, int nr_cpus)
+{
+	unsigned int min_objects = 4 * (fls_u((unsigned int)(nr_cpus > 1 ? nr_cpus : 1)) + 1);
+	unsigned long max_objects = (PAGE_SIZE << SLAB_MAX_ORDER) / size;
+	unsigned int min_order, order;
+
+	if (!max_objects)
+		max_objects = 1;
+	if (min_objects > max_objects)
+		min_objects = (unsigned int)max_objects;
+	min_order = get_order((unsigned long)min_objects * size);
+	for (unsigned int fract = 16; fract > 1; fract /= 2) {
+		order = calc_slab_order(size, min_order, fract);
+		if (order <= SLAB_MAX_ORDER)
+			return order;
+	}
+	return get_order(size);
+}
+
+/* Debug bitmap at the run's end; without debug checks the run is all objects. */
+static unsigned int debug_tail_size(unsigned long slab_size, unsigned int size)
+{
+	unsigned long bits = slab_size / size;
+
+	if (!SB_ALLOC_DEBUG)
+		return 0;
+	return (unsigned int)((bits + BITS_PER_LONG - 1) / BITS_PER_LONG * sizeof(unsigned long));
+}
+
 void slab_geometry(struct kmem_cache *s)
 {
-	unsigned int first_fit = 0;
+	unsigned int order = calculate_order(s->size, sa.nr_cpus);
 
-	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
-		unsigned long total = PAGE_SIZE << o;
-		unsigned int hdr = slab_hdr_size(s->align, total / s->size);
-		unsigned long objs = total > hdr ? (total - hdr) / s->size : 0;
+	for (;; order++) {
+		unsigned long slab_size = PAGE_SIZE << order;
 
-		if (!objs)
-			continue;
-		if (!first_fit)
-			first_fit = o + 1;
-		if ((total - objs * s->size) * 8 <= total || o == MAX_ORDER) {
-			s->order = o;
-			s->slab_hdr = hdr;
-			s->objects = (unsigned int)objs;
-			return;
-		}
+		s->debug_tail = debug_tail_size(slab_size, s->size);
+		s->objects = (unsigned int)((slab_size - s->debug_tail) / s->size);
+		if (s->objects)
+			break;		/* debug builds: the bitmap may push one object out */
 	}
-	s->order = first_fit - 1;
-	s->slab_hdr = slab_hdr_size(s->align, (PAGE_SIZE << s->order) / s->size);
-	s->objects = (unsigned int)(((PAGE_SIZE << s->order) - s->slab_hdr) / s->size);
+	s->order = order;
+}
+
+/* ---- slab descriptors, one per page frame ---- */
+
+static struct slab *slab_descs;
+static size_t slab_descs_len;
+
+/* After page_alloc_init(): reserved, touched only where slabs are. */
+int slab_descs_init(void)
+{
+	slab_descs_len = page_alloc_nr_pages() * sizeof(struct slab);
+	slab_descs = mmap(NULL, slab_descs_len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (slab_descs == MAP_FAILED) {
+		slab_descs = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void slab_descs_exit(void)
+{
+	if (slab_descs)
+		munmap(slab_descs, slab_descs_len);
+	slab_descs = NULL;
 }
 
 /* ---- object <-> slab ---- */
@@ -147,12 +218,16 @@ static struct slab *new_slab(struct kmem_cache *s, int node, const struct slab_a
 	page = nolock ? alloc_pages_nolock(node, s->order) : alloc_pages(node, s->order);
 	if (!page)
 		return NULL;
-	slab = page_address(page);
-	memset(slab, 0, s->slab_hdr);
+	slab = &slab_descs[page_to_pfn(page)];
+	memset(slab, 0, sizeof(*slab));
 	slab->cache = s;
 	slab->objects = s->objects;
 	slab->node = page_to_nid(page);
-	slab->base = (char *)slab + s->slab_hdr;
+	slab->base = page_address(page);
+	if (SB_ALLOC_DEBUG) {
+		slab->alloc_map = (unsigned long *)(slab->base + (PAGE_SIZE << s->order) - s->debug_tail);
+		memset(slab->alloc_map, 0, s->debug_tail);
+	}
 	for (unsigned int i = s->objects; i-- > 0;) {
 		obj = slab->base + (size_t)i * s->size;
 		*(void **)obj = slab->freelist;
@@ -168,7 +243,7 @@ static struct slab *new_slab(struct kmem_cache *s, int node, const struct slab_a
 
 static void discard_slab(struct kmem_cache *s, struct slab *slab, bool nolock)
 {
-	struct page *page = virt_to_page(slab);
+	struct page *page = virt_to_page(slab->base);
 
 	obj_ext_free_for_slab(slab, nolock);
 	page->slab = NULL;

@@ -217,6 +217,7 @@ int main(void)
 	struct page_alloc_config cfg = {
 		.arena_bytes = ARENA,
 		.node_limit_bytes = LIMIT,
+		.pcp_orders = 1,	/* order > 0 straight to the buddy lists */
 	};
 	struct sb_topology *topo;
 

@@ -217,6 +217,7 @@ int main(void)
 		.node_limit_bytes = 16UL << 20,
 		.pcp_batch = 4,
 		.pcp_high = 8,
+		.pcp_orders = 1,	/* order > 0 straight to the zone */
 	};
 	struct sb_topology *topo;
 

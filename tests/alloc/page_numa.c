@@ -111,6 +111,7 @@ int main(void)
 	struct page_alloc_config cfg = {
 		.arena_bytes = 4UL << 20,
 		.node_limit_bytes = 8UL << 20,
+		.pcp_orders = 1,	/* order > 0 straight to the zone */
 	};
 	struct sb_topology *topo;
 	int nr_nodes;
