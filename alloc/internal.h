@@ -326,6 +326,7 @@ static inline void stat_locked(struct slub_percpu_sheaves *pcs, enum sheafalloc_
 			 __ATOMIC_RELAXED);
 }
 void cache_stats_sum(struct kmem_cache *s, struct sheafalloc_stats *out);
+uint64_t cache_stat_sum(struct kmem_cache *s, enum sheafalloc_stat_item item);
 void stats_retire_cache(struct kmem_cache *s);
 void stats_reset_retired(void);
 

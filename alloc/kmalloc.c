@@ -88,6 +88,9 @@ static void kfree_large(struct page *head, const void *p, bool nolock)
 static inline __attribute__((always_inline))
 void *__kmalloc(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
 {
+	/* A node that does not exist means "no preference", for every size. */
+	if (unlikely(node != NUMA_NO_NODE && (node < 0 || node >= sa.nr_nodes)))
+		node = NUMA_NO_NODE;
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (likely(size <= KMALLOC_MAX_CACHE_SIZE))

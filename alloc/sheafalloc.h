@@ -185,7 +185,11 @@ SB_ALLOC_API void kmem_cache_free(struct kmem_cache *s, void *obj);
 /* All or nothing: returns n with p[0..n-1] filled, or 0. */
 SB_ALLOC_API int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p);
 SB_ALLOC_API void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p);
-/* Flushes this cache's sheaves and barns to the slabs, frees empty slabs; returns pages freed. */
+/*
+ * Flushes this cache's sheaves and barns to the slabs, frees empty slabs;
+ * returns the pages of every slab freed during the call (all passes; slabs
+ * other threads free meanwhile are counted too).
+ */
 SB_ALLOC_API unsigned long kmem_cache_shrink(struct kmem_cache *s);
 SB_ALLOC_API const char *kmem_cache_name(const struct kmem_cache *s);
 SB_ALLOC_API unsigned int kmem_cache_size(const struct kmem_cache *s);	/* object size */
@@ -226,7 +230,11 @@ SB_ALLOC_API void kmem_cache_info_read(struct kmem_cache *s, struct kmem_cache_i
 #define ZERO_OR_NULL_PTR(p)	((unsigned long)(p) <= (unsigned long)ZERO_SIZE_PTR)
 
 SB_ALLOC_API void *kmalloc(size_t size, gfp_t gfp);
-SB_ALLOC_API void *kmalloc_node(size_t size, gfp_t gfp, int node);	/* NUMA_NO_NODE: local */
+/*
+ * node: NUMA_NO_NODE or a node that does not exist (< 0, >= the topology's
+ * nodes): the local node, for every size; else that node.
+ */
+SB_ALLOC_API void *kmalloc_node(size_t size, gfp_t gfp, int node);
 SB_ALLOC_API void *kzalloc(size_t size, gfp_t gfp);
 SB_ALLOC_API void kfree(const void *p);		/* NULL and ZERO_SIZE_PTR: no-op */
 SB_ALLOC_API size_t ksize(const void *p);		/* usable size: bucket or page-run size */

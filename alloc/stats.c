@@ -60,6 +60,16 @@ void cache_stats_sum(struct kmem_cache *s, struct sheafalloc_stats *out)
 	}
 }
 
+/* One item of one cache, every CPU. */
+uint64_t cache_stat_sum(struct kmem_cache *s, enum sheafalloc_stat_item item)
+{
+	uint64_t sum = 0;
+
+	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
+		sum += __atomic_load_n(&s->cpu_sheaves[cpu].stat[item], __ATOMIC_RELAXED);
+	return sum;
+}
+
 /* Attempts = successes + failures; the barn/list trylock items come from lock_stat. */
 static void stats_finish(struct sheafalloc_stats *out)
 {
