@@ -24,10 +24,11 @@
  *
  * The one designed recursion: slab metadata is kmalloc'ed.  sheaf_alloc()
  * (layer 5) and, for a new slab (layer 4), obj_ext_alloc_for_slab() (layer 8)
- * call kmalloc_flags_ctx() (layer 7) with SLAB_ALLOC_NO_RECURSE, which sends
- * the nested allocation straight to a slab: no sheaf, no obj_ext array of its
- * own, so the nesting depth is 1 (test_obj_ext checks it).  Metadata is freed
- * by metadata_free() (layer 5), which goes straight to the slab too.
+ * call kmalloc_flags_ctx() (layer 7) with SLAB_ALLOC_NO_RECURSE: the nested
+ * allocation may use the sheaves but never allocates a sheaf or an obj_ext
+ * array of its own, so the nesting depth is 1 (test_obj_ext checks it).
+ * Metadata is freed by metadata_free() (layer 5; from slab.c's discard_slab()
+ * through obj_ext_free_for_slab()), which goes straight to the slab.
  */
 #ifndef SB_ALLOC_INTERNAL_H
 #define SB_ALLOC_INTERNAL_H
@@ -346,6 +347,13 @@ int slab_free_bulk(struct kmem_cache *s, void **p, int n, bool nolock);
 unsigned long slab_shrink_node_lists(struct kmem_cache *s);
 void slab_debug_on_alloc(struct kmem_cache *s, void *obj);
 void slab_debug_on_free(struct kmem_cache *s, const void *obj, const char *fn);
+/* The allocation tag of obj in its slab's obj_ext array, if it has one. */
+static inline void obj_ext_tag(struct kmem_cache *s, struct slab *slab, void *obj,
+			       unsigned long addr)
+{
+	if (slab->obj_exts)
+		__atomic_store_n(&slab->obj_exts[obj_index(s, slab, obj)], addr, __ATOMIC_RELAXED);
+}
 
 /* sheaf.c: layer 5, per-CPU sheaves */
 extern struct slab_sheaf sheaf_boot;	/* main of a CPU with no sheaf yet */
@@ -420,12 +428,6 @@ void *kmalloc_flags_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_cont
 void obj_ext_alloc_for_slab(struct kmem_cache *s, struct slab *slab,
 			    const struct slab_alloc_context *ctx);
 void obj_ext_free_for_slab(struct slab *slab, bool nolock);
-static inline void obj_ext_tag(struct kmem_cache *s, struct slab *slab, void *obj,
-			       unsigned long addr)
-{
-	if (slab->obj_exts)
-		__atomic_store_n(&slab->obj_exts[obj_index(s, slab, obj)], addr, __ATOMIC_RELAXED);
-}
 /* Test hooks: tag kmalloc caches too; ignore NO_RECURSE to show the recursion it prevents. */
 void obj_ext_set_kmalloc_tagging(bool on);
 void obj_ext_set_ignore_no_recurse(bool on);
