@@ -77,7 +77,7 @@ static void print_totals(FILE *f, const struct sheafalloc_stats *st)
 #undef CASE
 		default: v = 0;
 		}
-		fprintf(f, "  %-22s %14" PRIu64 "\n", sheafalloc_stat_names[i], v);
+		fprintf(f, "  %-28s %14" PRIu64 "\n", sheafalloc_stat_names[i], v);
 	}
 	fprintf(f, "\nlock sites: %-10s %12s %10s %12s %10s %12s\n", "", "acquired", "contended",
 		"trylocks", "failed", "rmw");
