@@ -68,7 +68,8 @@ static inline void sb_mcs_lock(struct sb_mcs *l, struct sb_lockctx *c)
 	__sb_mcs_lock(l, c, false);
 }
 
-static inline bool sb_mcs_trylock(struct sb_mcs *l, struct sb_lockctx *c)
+/* Trylock that tells a failing caller the tail it saw (for tro's slow path). */
+static inline bool __sb_mcs_trylock(struct sb_mcs *l, struct sb_lockctx *c, unsigned long *seen)
 {
 	struct sb_qslot *node, *none = NULL;
 	int idx;
@@ -78,12 +79,27 @@ static inline bool sb_mcs_trylock(struct sb_mcs *l, struct sb_lockctx *c)
 	c->st->rmw++;
 	ok = __atomic_compare_exchange_n(&l->tail, &none, node, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	*seen = (unsigned long)none;
 	sb_lockstat_trylock(c, ok);
 	if (ok)
 		sb_lockstat_acquired(c, &l->last_cpu, false);
 	else
 		sb_qnode_put_slot(c->qnode, idx);
 	return ok;
+}
+
+static inline bool sb_mcs_trylock(struct sb_mcs *l, struct sb_lockctx *c)
+{
+	unsigned long seen;
+
+	return __sb_mcs_trylock(l, c, &seen);
+}
+
+/* tro: MCS's own lock() queues with one xchg and waits read-only on its own slot. */
+static inline void __sb_mcs_lock_held(struct sb_mcs *l, struct sb_lockctx *c, unsigned long seen)
+{
+	(void)seen;
+	__sb_mcs_lock(l, c, true);
 }
 
 static inline void sb_mcs_unlock(struct sb_mcs *l, struct sb_lockctx *c)

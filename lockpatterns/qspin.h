@@ -4,17 +4,21 @@
  * bits 16-31 tail = (registered node id << 2 | slot), 0 = empty queue.
  *
  *  - fast path: cmpxchg 0 -> LOCKED.
- *  - first waiter: fetch_or PENDING, then spin on plain loads of the locked byte;
- *    it takes the lock with one 16-bit store (locked=1, pending=0), no RMW.
+ *  - first waiter: sets PENDING with one `lock bts` (the kernel's x86
+ *    queued_fetch_set_pending_acquire()), then spins on plain loads of the locked
+ *    byte; it takes the lock with one 16-bit store (locked=1, pending=0), no RMW.
+ *    A slow path that finds the word exactly PENDING (a handover in flight)
+ *    re-reads it up to SB_QSPIN_PENDING_LOOPS times before queueing, as x86 does.
  *  - everyone else: MCS queue on a slot of the caller's struct sb_qnode; tail is
  *    swapped with a 16-bit xchg; the queue head waits for locked and pending to
  *    clear, then takes the lock with a cmpxchg (queue empties) or a byte store.
  *  - unlock: a byte store of 0 to the locked byte, no RMW.
  *  - trylock reads the word first (one test_read) and fails without an RMW unless
  *    the whole word is 0, as the kernel's queued_spin_trylock() does.
- * Uncontended acquire+release: one cmpxchg.  Contended: cmpxchg + fetch_or for the
- * pending waiter; when queued, cmpxchg (+ fetch_or if it raced for pending) + xchg
- * of the tail (+ cmpxchg to clear the tail if it was last).
+ * Uncontended acquire+release: one cmpxchg.  Contended: cmpxchg + bts for the
+ * pending waiter; when queued, cmpxchg (+ bts if it raced for pending) + xchg
+ * of the tail (+ cmpxchg to clear the tail if it was last).  A tro caller enters
+ * the slow path with the word its trylock saw, without the cmpxchg.
  *
  * Queue slots are only held while waiting, never while holding the lock, so any
  * ctx of the thread can unlock.  Preemption: the kernel's qspinlock runs with
@@ -46,7 +50,7 @@
 #define SB_QSPIN_PENDING_MASK	0x0000ff00u
 #define SB_QSPIN_LOCKED_PENDING	(SB_QSPIN_LOCKED_MASK | SB_QSPIN_PENDING_MASK)
 #define SB_QSPIN_TAIL_SHIFT	16
-#define SB_QSPIN_PENDING_LOOPS	1	/* wait this long for a pending->locked handover */
+#define SB_QSPIN_PENDING_LOOPS	(1 << 9) /* re-reads while pending hands over: x86's bound */
 
 union sb_qspin_word {
 	uint32_t val;
@@ -151,7 +155,22 @@ out:
 	sb_qnode_put_slot(qn, idx);
 }
 
-/* @val: the word as the failed fast-path cmpxchg saw it. */
+/*
+ * Set PENDING and return the word as it was, as x86's
+ * queued_fetch_set_pending_acquire(): one `lock bts` (GCC emits it for a one-bit
+ * fetch_or whose result is masked to that bit), the other bits from a plain load.
+ * A fetch_or of the whole word would be a load + `lock cmpxchg` retry loop.
+ */
+static inline uint32_t qspin_fetch_set_pending(struct sb_qspin *l, struct sb_lockstat *st)
+{
+	uint32_t val;
+
+	st->rmw++;
+	val = __atomic_fetch_or(&l->w.val, SB_QSPIN_PENDING, __ATOMIC_ACQUIRE) & SB_QSPIN_PENDING;
+	return val | (__atomic_load_n(&l->w.val, __ATOMIC_RELAXED) & ~SB_QSPIN_PENDING_MASK);
+}
+
+/* @val: the word as the failed fast-path cmpxchg (or a tro trylock) saw it. */
 static __attribute__((noinline, unused)) void qspin_lock_slowpath(struct sb_qspin *l,
 								 struct sb_lockctx *c,
 								 uint32_t val)
@@ -164,8 +183,7 @@ static __attribute__((noinline, unused)) void qspin_lock_slowpath(struct sb_qspi
 	if (val & ~SB_QSPIN_LOCKED_MASK)
 		goto queue;
 
-	c->st->rmw++;
-	val = __atomic_fetch_or(&l->w.val, SB_QSPIN_PENDING, __ATOMIC_ACQUIRE);
+	val = qspin_fetch_set_pending(l, c->st);
 	if (val & ~SB_QSPIN_LOCKED_MASK) {
 		/* lost the race for pending: undo our bit if we set it, then queue */
 		if (!(val & SB_QSPIN_PENDING_MASK))
@@ -200,7 +218,9 @@ static inline void sb_qspin_lock(struct sb_qspin *l, struct sb_lockctx *c)
 	__sb_qspin_lock(l, c, false);
 }
 
-static inline bool sb_qspin_trylock(struct sb_qspin *l, struct sb_lockctx *c)
+/* Trylock that tells a failing caller the word it saw (for tro's slow path). */
+static inline bool __sb_qspin_trylock(struct sb_qspin *l, struct sb_lockctx *c,
+				      unsigned long *seen)
 {
 	uint32_t val;
 	bool ok = false;
@@ -212,10 +232,26 @@ static inline bool sb_qspin_trylock(struct sb_qspin *l, struct sb_lockctx *c)
 		ok = __atomic_compare_exchange_n(&l->w.val, &val, SB_QSPIN_LOCKED, false,
 						 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 	}
+	*seen = val;
 	sb_lockstat_trylock(c, ok);
 	if (ok)
 		sb_lockstat_acquired(c, &l->last_cpu, false);
 	return ok;
+}
+
+static inline bool sb_qspin_trylock(struct sb_qspin *l, struct sb_lockctx *c)
+{
+	unsigned long seen;
+
+	return __sb_qspin_trylock(l, c, &seen);
+}
+
+/* tro: the trylock saw @seen (never 0): straight into the pending/queue path. */
+static inline void __sb_qspin_lock_held(struct sb_qspin *l, struct sb_lockctx *c,
+					unsigned long seen)
+{
+	qspin_lock_slowpath(l, c, (uint32_t)seen);
+	sb_lockstat_acquired(c, &l->last_cpu, true);
 }
 
 static inline void sb_qspin_unlock(struct sb_qspin *l, struct sb_lockctx *c)

@@ -43,16 +43,43 @@ static inline void sb_tas_lock(struct sb_tas *l, struct sb_lockctx *c)
 	__sb_tas_lock(l, c, false);
 }
 
-static inline bool sb_tas_trylock(struct sb_tas *l, struct sb_lockctx *c)
+/* Trylock that tells a failing caller the word it saw (for tro's slow path). */
+static inline bool __sb_tas_trylock(struct sb_tas *l, struct sb_lockctx *c, unsigned long *seen)
 {
 	bool ok;
 
 	c->st->rmw++;
-	ok = !__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE);
+	*seen = __atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE);
+	ok = !*seen;
 	sb_lockstat_trylock(c, ok);
 	if (ok)
 		sb_lockstat_acquired(c, &l->last_cpu, false);
 	return ok;
+}
+
+static inline bool sb_tas_trylock(struct sb_tas *l, struct sb_lockctx *c)
+{
+	unsigned long seen;
+
+	return __sb_tas_trylock(l, c, &seen);
+}
+
+/*
+ * tro: the caller's trylock saw the lock held.  Wait on plain loads, then one
+ * xchg; back to reading if someone else got there first.  (TAS's own lock() would
+ * xchg at once, which is what tro exists to avoid.)
+ */
+static inline void __sb_tas_lock_held(struct sb_tas *l, struct sb_lockctx *c, unsigned long seen)
+{
+	(void)seen;
+	for (;;) {
+		while (__atomic_load_n(&l->word, __ATOMIC_RELAXED))
+			sb_lock_relax();
+		c->st->rmw++;
+		if (!__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE))
+			break;
+	}
+	sb_lockstat_acquired(c, &l->last_cpu, true);
 }
 
 static inline void sb_tas_unlock(struct sb_tas *l, struct sb_lockctx *c)

@@ -61,7 +61,9 @@ static inline void sb_ticket_lock(struct sb_ticket *l, struct sb_lockctx *c)
 	__sb_ticket_lock(l, c, false);
 }
 
-static inline bool sb_ticket_trylock(struct sb_ticket *l, struct sb_lockctx *c)
+/* Trylock that tells a failing caller the word it saw (for tro's slow path). */
+static inline bool __sb_ticket_trylock(struct sb_ticket *l, struct sb_lockctx *c,
+				       unsigned long *seen)
 {
 	union sb_ticket_word old;
 	bool ok = false;
@@ -73,10 +75,26 @@ static inline bool sb_ticket_trylock(struct sb_ticket *l, struct sb_lockctx *c)
 		ok = __atomic_compare_exchange_n(&l->w.val, &old.val, old.val + SB_TICKET_NEXT_ONE,
 						 false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 	}
+	*seen = old.val;
 	sb_lockstat_trylock(c, ok);
 	if (ok)
 		sb_lockstat_acquired(c, &l->last_cpu, false);
 	return ok;
+}
+
+static inline bool sb_ticket_trylock(struct sb_ticket *l, struct sb_lockctx *c)
+{
+	unsigned long seen;
+
+	return __sb_ticket_trylock(l, c, &seen);
+}
+
+/* tro: the ticket lock's own lock() takes a ticket and waits read-only on owner. */
+static inline void __sb_ticket_lock_held(struct sb_ticket *l, struct sb_lockctx *c,
+					 unsigned long seen)
+{
+	(void)seen;
+	__sb_ticket_lock(l, c, true);
 }
 
 static inline void sb_ticket_unlock(struct sb_ticket *l, struct sb_lockctx *c)

@@ -46,19 +46,36 @@ static inline void sb_ttas_lock(struct sb_ttas *l, struct sb_lockctx *c)
 	__sb_ttas_lock(l, c, false);
 }
 
-static inline bool sb_ttas_trylock(struct sb_ttas *l, struct sb_lockctx *c)
+/* Trylock that tells a failing caller the word it saw (for tro's slow path). */
+static inline bool __sb_ttas_trylock(struct sb_ttas *l, struct sb_lockctx *c, unsigned long *seen)
 {
 	bool ok = false;
 
 	c->st->test_reads++;
-	if (!__atomic_load_n(&l->word, __ATOMIC_RELAXED)) {
+	*seen = __atomic_load_n(&l->word, __ATOMIC_RELAXED);
+	if (!*seen) {
 		c->st->rmw++;
-		ok = !__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE);
+		*seen = __atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE);
+		ok = !*seen;
 	}
 	sb_lockstat_trylock(c, ok);
 	if (ok)
 		sb_lockstat_acquired(c, &l->last_cpu, false);
 	return ok;
+}
+
+static inline bool sb_ttas_trylock(struct sb_ttas *l, struct sb_lockctx *c)
+{
+	unsigned long seen;
+
+	return __sb_ttas_trylock(l, c, &seen);
+}
+
+/* tro: TTAS's own lock() already waits on plain loads before its one xchg. */
+static inline void __sb_ttas_lock_held(struct sb_ttas *l, struct sb_lockctx *c, unsigned long seen)
+{
+	(void)seen;
+	__sb_ttas_lock(l, c, true);
 }
 
 static inline void sb_ttas_unlock(struct sb_ttas *l, struct sb_lockctx *c)
