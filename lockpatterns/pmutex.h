@@ -49,7 +49,7 @@ static inline void sb_pmutex_lock(struct sb_pmutex *l, struct sb_lockctx *c)
 /* glibc's word is __data.__lock: 0 free, 1 held, 2 held with sleepers. */
 static inline bool sb_pmutex_is_locked(const struct sb_pmutex *l)
 {
-	return __atomic_load_n(&l->m.__data.__lock, __ATOMIC_RELAXED) != 0;
+	return sb_lm_load(&l->m.__data.__lock, __ATOMIC_RELAXED) != 0;
 }
 
 /* Trylock that tells a failing caller the lock was seen held (glibc's word is hidden). */

@@ -30,7 +30,7 @@ struct sb_pspin {
 static inline void sb_pspin_init(struct sb_pspin *l)
 {
 	pthread_spin_init(&l->sl, PTHREAD_PROCESS_PRIVATE);
-	l->unlocked_val = __atomic_load_n(&l->sl, __ATOMIC_RELAXED);
+	l->unlocked_val = __atomic_load_n(&l->sl, __ATOMIC_RELAXED);	/* before any use */
 	l->last_cpu = -1;
 }
 
@@ -49,7 +49,7 @@ static inline void sb_pspin_lock(struct sb_pspin *l, struct sb_lockctx *c)
 /* Reads glibc's word directly: plain load, no RMW. */
 static inline bool sb_pspin_is_locked(const struct sb_pspin *l)
 {
-	return __atomic_load_n(&l->sl, __ATOMIC_RELAXED) != l->unlocked_val;
+	return sb_lm_load(&l->sl, __ATOMIC_RELAXED) != l->unlocked_val;
 }
 
 /* Trylock that tells a failing caller the lock was seen held (glibc's word is hidden). */
@@ -82,8 +82,8 @@ static inline void __sb_pspin_lock_held(struct sb_pspin *l, struct sb_lockctx *c
 					unsigned long seen)
 {
 	(void)seen;
-	while (sb_pspin_is_locked(l))
-		sb_lock_relax();
+	while (sb_lm_load_spin(&l->sl, __ATOMIC_RELAXED) != l->unlocked_val)
+		sb_lm_relax();
 	__sb_pspin_lock(l, c, true);
 }
 

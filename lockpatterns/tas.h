@@ -30,10 +30,10 @@ static inline void __sb_tas_lock(struct sb_tas *l, struct sb_lockctx *c, bool co
 {
 	for (;;) {
 		c->st->rmw++;
-		if (__builtin_expect(!__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE), 1))
+		if (__builtin_expect(!sb_lm_xchg(&l->word, 1, __ATOMIC_ACQUIRE), 1))
 			break;
 		contended = true;
-		sb_lock_relax();
+		sb_lm_relax();
 	}
 	sb_lockstat_acquired(c, &l->last_cpu, contended);
 }
@@ -49,7 +49,7 @@ static inline bool __sb_tas_trylock(struct sb_tas *l, struct sb_lockctx *c, unsi
 	bool ok;
 
 	c->st->rmw++;
-	*seen = __atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE);
+	*seen = sb_lm_xchg(&l->word, 1, __ATOMIC_ACQUIRE);
 	ok = !*seen;
 	sb_lockstat_trylock(c, ok);
 	if (ok)
@@ -73,10 +73,10 @@ static inline void __sb_tas_lock_held(struct sb_tas *l, struct sb_lockctx *c, un
 {
 	(void)seen;
 	for (;;) {
-		while (__atomic_load_n(&l->word, __ATOMIC_RELAXED))
-			sb_lock_relax();
+		while (sb_lm_load_spin(&l->word, __ATOMIC_RELAXED))
+			sb_lm_relax();
 		c->st->rmw++;
-		if (!__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE))
+		if (!sb_lm_xchg(&l->word, 1, __ATOMIC_ACQUIRE))
 			break;
 	}
 	sb_lockstat_acquired(c, &l->last_cpu, true);
@@ -85,12 +85,12 @@ static inline void __sb_tas_lock_held(struct sb_tas *l, struct sb_lockctx *c, un
 static inline void sb_tas_unlock(struct sb_tas *l, struct sb_lockctx *c)
 {
 	(void)c;			/* a plain store: nothing to count */
-	__atomic_store_n(&l->word, 0, __ATOMIC_RELEASE);
+	sb_lm_store(&l->word, 0, __ATOMIC_RELEASE);
 }
 
 static inline bool sb_tas_is_locked(const struct sb_tas *l)
 {
-	return __atomic_load_n(&l->word, __ATOMIC_RELAXED) != 0;
+	return sb_lm_load(&l->word, __ATOMIC_RELAXED) != 0;
 }
 
 #endif /* SB_TAS_H */
