@@ -131,7 +131,9 @@ struct coh_replay_result {
 	struct coh_counts counts;	/* in TSC order */
 	struct coh_counts lo, hi;	/* over TSC order and the order with every
 					   ambiguous pair swapped */
-	uint64_t records;
+	uint64_t records;		/* accesses replayed (markers not included) */
+	uint64_t acquisitions;		/* acquisition markers (lockmem.h) */
+	uint64_t contended;		/* ...of contended acquisitions */
 	uint64_t ambiguous_pairs;	/* same line, different CPUs, within skew */
 	bool exact;			/* lo == hi for every counter */
 };
@@ -141,7 +143,8 @@ struct coh_replay_result {
  * or a record's cpu >= nr_cpus. */
 int coh_replay(const struct coh_trace *traces, int nr_traces, const struct coh_replay_cfg *cfg,
 	       struct coh_replay_result *res, struct coh_engine **engine_out);
-/* What a record does to its line: COH_READ, COH_WRITE or COH_RMW. */
+/* What a record does to its line: COH_READ, COH_WRITE or COH_RMW; markers
+ * (sb_lm_op_class 'm') are no access and are skipped by replay. */
 enum coh_access coh_access_of(const struct sb_lm_rec *r);
 
 /* ---- tsc.c: can trace timestamps be ordered across CPUs? ---- */

@@ -97,8 +97,12 @@ static uint64_t swap_ambiguous(const struct coh_trace *t, struct ent *order, siz
 	*nomem = !paired || !m.key || !m.idx;
 	for (size_t k = 0; k < total && !*nomem; k++) {
 		const struct sb_lm_rec *r = ent_rec(t, &order[k]);
-		size_t *last = last_slot(&m, r->addr >> COH_LINE_SHIFT);
-		size_t prev = *last;
+		size_t *last, prev;
+
+		if (sb_lm_op_class(r->op) == 'm')
+			continue;
+		last = last_slot(&m, r->addr >> COH_LINE_SHIFT);
+		prev = *last;
 
 		*last = k;
 		if (prev == SIZE_MAX || paired[prev])
@@ -129,6 +133,8 @@ static struct coh_engine *run(const struct coh_trace *t, const struct ent *order
 	for (size_t k = 0; e && k < total; k++) {
 		const struct sb_lm_rec *r = ent_rec(t, &order[k]);
 
+		if (sb_lm_op_class(r->op) == 'm')
+			continue;
 		if (!coh_access(e, (int)r->cpu, r->addr >> COH_LINE_SHIFT, coh_access_of(r))) {
 			coh_engine_free(e);
 			return NULL;
@@ -182,7 +188,15 @@ int coh_replay(const struct coh_trace *traces, int nr_traces, const struct coh_r
 		coh_engine_free(b);
 		return -1;
 	}
-	res->records = total;
+	for (int i = 0; i < nr_traces; i++) {
+		for (size_t j = 0; j < traces[i].n; j++) {
+			bool mark = sb_lm_op_class(traces[i].rec[j].op) == 'm';
+
+			res->records += !mark;
+			res->acquisitions += mark;
+			res->contended += mark && traces[i].rec[j].val;
+		}
+	}
 	coh_engine_total(a, &res->counts);
 	coh_engine_total(b, &cb);
 	range(res, &cb);

@@ -85,7 +85,7 @@ static void pingpong_side(struct pingpong *pp, int me)
 {
 	for (int r = 0; r < pp->rounds; r++) {
 		int mine = 2 * r + 1 + me;	/* A publishes odd, B even */
-		int theirs = me ? mine - 1 : mine - 2;
+		int theirs = mine - 1;		/* B's round r-1, A's round r */
 		uint64_t now;
 
 		if (me || r) {

@@ -9,6 +9,8 @@
  *   sb_lm_fetch_add(p, v, mo)
  *   sb_lm_bts(p, bit, mo)        -> old value of the one-bit mask @bit (lock bts)
  *   sb_lm_note_load(p) / sb_lm_note_store(p)    a plain C access the caller makes
+ *   sb_lm_mark_acquired(p, contended)  not an access: marks an acquisition of the
+ *                                lock at p in the trace (per-acquisition figures)
  *   sb_lm_relax()                the pause of a wait loop
  *
  * Three backends, chosen at compile time so the lock code never dispatches:
@@ -34,7 +36,7 @@
 #include <stdint.h>
 
 /* Access kinds, in the order a trace stores them.  X(name, class) where class is
- * 'r' read, 'w' plain write, 'x' atomic read-modify-write. */
+ * 'r' read, 'w' plain write, 'x' atomic read-modify-write, 'm' a marker. */
 #define SB_LM_OPS(X)			\
 	X(load, 'r')			\
 	X(load_spin, 'r')		\
@@ -44,7 +46,8 @@
 	X(xchg, 'x')			\
 	X(cmpxchg, 'x')			\
 	X(fetch_add, 'x')		\
-	X(bts, 'x')
+	X(bts, 'x')			\
+	X(acquired, 'm')
 
 enum sb_lm_op {
 #define SB_LM_OP_ENUM(name, cls) SB_LM_##name,
@@ -93,6 +96,7 @@ struct sb_lm_tbuf {
 	struct sb_lm_rec *rec;
 	size_t n, cap;
 	uint64_t dropped;		/* accesses not recorded: buffer full */
+	int *full_flag;			/* if set: 1 stored here when the buffer fills */
 	uintptr_t spin_addr[SB_LM_SPIN_SLOTS];
 	uint64_t spin_val[SB_LM_SPIN_SLOTS];
 };
@@ -121,7 +125,8 @@ static inline void sb_lm_record(const volatile void *p, unsigned int op, uint64_
 	if (!b)
 		return;
 	if (__builtin_expect(b->n == b->cap, 0)) {
-		b->dropped++;
+		if (!b->dropped++ && b->full_flag)
+			__atomic_store_n(b->full_flag, 1, __ATOMIC_RELAXED);
 		return;
 	}
 	tsc = __rdtscp(&aux);
@@ -210,6 +215,8 @@ static inline void sb_lm_record_spin(const volatile void *p, uint64_t v, unsigne
 /* Plain accesses the lock code makes itself (last_cpu): recorded, not replaced. */
 #define sb_lm_note_load(p)	SB_LM_REC((p), note_load, *(p))
 #define sb_lm_note_store(p)	SB_LM_REC((p), note_store, *(p))
+#define sb_lm_mark_acquired(p, contended)					\
+	sb_lm_record((p), SB_LM_acquired, (uint64_t)(contended), 0)
 
 #else /* native: exactly the builtins, nothing else */
 #define sb_lm_load(p, mo)		__atomic_load_n((p), (mo))
@@ -223,6 +230,7 @@ static inline void sb_lm_record_spin(const volatile void *p, uint64_t v, unsigne
 #define sb_lm_bts(p, bit, mo)		(__atomic_fetch_or((p), (bit), (mo)) & (bit))
 #define sb_lm_note_load(p)		((void)0)
 #define sb_lm_note_store(p)		((void)0)
+#define sb_lm_mark_acquired(p, contended) ((void)0)
 #endif /* SB_LOCKMEM_TRACE */
 
 #define sb_lm_relax()		sb_lock_relax()

@@ -233,6 +233,7 @@ static inline void sb_lockstat_acquired(struct sb_lockctx *c, int *last_cpu, boo
 
 	st->acquisitions++;
 	st->contended += contended;
+	sb_lm_mark_acquired(last_cpu, contended);
 #if SB_LOCKSTAT_BOUNCES
 	int prev = *last_cpu;
 

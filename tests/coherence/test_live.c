@@ -57,7 +57,7 @@ static void run_kind(const struct lt_kind *k, int n)
 				      .nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF) };
 	struct coh_engine *e = NULL;
 	pthread_barrier_t start;
-	uint64_t rmw_counted = 0, rmw_traced = 0;
+	uint64_t rmw_counted = 0, rmw_traced = 0, acquired = 0;
 
 	k->init(&lock);
 	pthread_barrier_init(&start, NULL, n);
@@ -76,6 +76,7 @@ static void run_kind(const struct lt_kind *k, int n)
 		EXPECT_MSG(t[i].tbuf.dropped == 0, "%s: %llu records dropped", k->name,
 			   (unsigned long long)t[i].tbuf.dropped);
 		rmw_counted += t[i].st.rmw;
+		acquired += t[i].st.acquisitions;
 		for (size_t j = 0; j < t[i].tbuf.n; j++) {
 			rmw_traced += sb_lm_op_class(t[i].tbuf.rec[j].op) == 'x';
 			if (t[i].os_cpu >= 0 && t[i].tbuf.rec[j].cpu != (uint32_t)t[i].os_cpu) {
@@ -89,6 +90,8 @@ static void run_kind(const struct lt_kind *k, int n)
 	CHECK(coh_replay(tr, n, &cfg, &res, &e) == 0);
 	EXPECT_MSG(rmw_traced == rmw_counted, "%s x%d: %llu RMWs traced, %llu counted", k->name,
 		   n, (unsigned long long)rmw_traced, (unsigned long long)rmw_counted);
+	EXPECT_MSG(res.acquisitions == acquired, "%s: %llu acquisition marks, %llu counted",
+		   k->name, (unsigned long long)res.acquisitions, (unsigned long long)acquired);
 	EXPECT_MSG(res.counts.n[COH_C_rmws] == rmw_traced, "%s: engine saw %llu RMWs of %llu",
 		   k->name, (unsigned long long)res.counts.n[COH_C_rmws],
 		   (unsigned long long)rmw_traced);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "lock.h"
+#include "lock_coherence.h"
 
 enum lock_opt {
 	OPT_KIND = 256, OPT_PATTERN, OPT_THREADS, OPT_DURATION, OPT_ITERATIONS,
@@ -61,6 +61,7 @@ void lock_usage(FILE *out)
 "  --help                this text\n",
 		SB_PATTERN_NAME, SB_PATTERN_NAME, LOCK_MAX_THREADS, LOCK_MAX_CS_LINES,
 		LOCK_DEFAULT_SAMPLE);
+	lock_coherence_usage(out);
 }
 
 static void lock_args_defaults(struct lock_args *a)

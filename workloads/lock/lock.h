@@ -45,6 +45,7 @@ struct lock_args {
 	uint64_t sample_period;		/* 0: --latency off; 1: every acquisition */
 	const char *latency_text;
 	bool c2c;			/* measure the c2c line transfer cost */
+	bool coherence_trace;		/* run loop_traced.c's loop (lock_coherence.c) */
 	enum sb_format format;
 };
 
@@ -110,6 +111,7 @@ struct lock_result {
 	int perf_nr_events;
 	bool perf_ok;
 	char perf_why[256];		/* why there are no counters */
+	const struct lock_coherence *coherence;	/* --coherence results (lock_coherence.h) */
 };
 
 /* args.c */

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lock.h"
+#include "lock_coherence.h"
 
 /* Ratio, or NaN (printed n/a) when the denominator is 0. */
 static double ratio(double num, double den)
@@ -186,6 +186,7 @@ void lock_report(const struct lock_args *a, const struct lock_result *res)
 	report_perf(r, res, acq);
 	sb_report_f64(r, "cpu_time_s", res->cpu_time_s);
 	sb_report_u64(r, "preemptions", preemptions(res));
+	lock_coherence_report(r, res->coherence);
 
 	sb_report_print(r, a->format, stdout);
 	if (!res->perf_ok && a->format == SB_FMT_TABLE)
