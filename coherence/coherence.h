@@ -102,6 +102,10 @@ struct coh_engine *coh_engine_new(enum coh_protocol proto, int nr_cpus, coh_dist
 void coh_engine_free(struct coh_engine *e);
 /* One access; false (and nothing counted) if cpu is out of range or no memory. */
 bool coh_access(struct coh_engine *e, int cpu, uint64_t line, enum coh_access a);
+/* The same, and every count of this access also added to *charge (a caller's
+ * bucket: per acquisition, per lock site, ...). */
+bool coh_access_charge(struct coh_engine *e, int cpu, uint64_t line, enum coh_access a,
+		       struct coh_counts *charge);
 void coh_engine_total(const struct coh_engine *e, struct coh_counts *out);
 const struct coh_counts *coh_engine_cpu(const struct coh_engine *e, int cpu);
 size_t coh_engine_nr_lines(const struct coh_engine *e);
@@ -131,6 +135,11 @@ struct coh_replay_result {
 	struct coh_counts counts;	/* in TSC order */
 	struct coh_counts lo, hi;	/* over TSC order and the order with every
 					   ambiguous pair swapped */
+	/* TSC order, charged per acquisition: a thread's accesses after one
+	 * acquisition marker up to and including the next go to that next
+	 * acquisition, as contended or not (the previous release, the wait and
+	 * the taking of the lock); accesses after a thread's last marker to none. */
+	struct coh_counts con, uncon;
 	uint64_t records;		/* accesses replayed (markers not included) */
 	uint64_t acquisitions;		/* acquisition markers (lockmem.h) */
 	uint64_t contended;		/* ...of contended acquisitions */

@@ -21,6 +21,7 @@ struct coh_engine {
 	struct coh_counts *cpu;		/* [nr_cpus] */
 	struct coh_line *lines;		/* first-touch order */
 	size_t nr_lines, cap_lines;
+	struct coh_counts *charge;	/* also counted here (coh_access_charge) */
 	uint32_t *hash;			/* index + 1 into lines; 0 empty */
 	size_t hash_size;		/* power of two, > 2 * nr_lines */
 };
@@ -199,6 +200,10 @@ static void count(struct coh_engine *e, struct coh_line *l, int cpu, int other,
 	l->counts.by_dist[c][d]++;
 	e->cpu[cpu].n[c]++;
 	e->cpu[cpu].by_dist[c][d]++;
+	if (e->charge) {
+		e->charge->n[c]++;
+		e->charge->by_dist[c][d]++;
+	}
 }
 
 /* The cache that supplies data to a miss: a dirty copy, else E, else F. */
@@ -296,6 +301,17 @@ static void write_access(struct coh_engine *e, struct coh_line *l, int cpu)
 	l->state[cpu] = ST_M;
 }
 
+bool coh_access_charge(struct coh_engine *e, int cpu, uint64_t line, enum coh_access a,
+		       struct coh_counts *charge)
+{
+	bool ok;
+
+	e->charge = charge;
+	ok = coh_access(e, cpu, line, a);
+	e->charge = NULL;
+	return ok;
+}
+
 bool coh_access(struct coh_engine *e, int cpu, uint64_t line, enum coh_access a)
 {
 	struct coh_line *l;
@@ -309,6 +325,8 @@ bool coh_access(struct coh_engine *e, int cpu, uint64_t line, enum coh_access a)
 	case COH_READ:
 		l->counts.n[COH_C_reads]++;
 		e->cpu[cpu].n[COH_C_reads]++;
+		if (e->charge)
+			e->charge->n[COH_C_reads]++;
 		if (l->state[cpu] == ST_I)
 			read_miss(e, l, cpu);
 		break;
@@ -318,6 +336,8 @@ bool coh_access(struct coh_engine *e, int cpu, uint64_t line, enum coh_access a)
 
 		l->counts.n[c]++;
 		e->cpu[cpu].n[c]++;
+		if (e->charge)
+			e->charge->n[c]++;
 		write_access(e, l, cpu);
 		break;
 	}

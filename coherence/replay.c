@@ -125,21 +125,35 @@ static uint64_t swap_ambiguous(const struct coh_trace *t, struct ent *order, siz
 	return pairs;
 }
 
-static struct coh_engine *run(const struct coh_trace *t, const struct ent *order, size_t total,
-			      const struct coh_replay_cfg *cfg)
+/* @res: if not NULL, charge each thread's accesses to its acquisitions. */
+static struct coh_engine *run(const struct coh_trace *t, int nr, const struct ent *order,
+			      size_t total, const struct coh_replay_cfg *cfg,
+			      struct coh_replay_result *res)
 {
 	struct coh_engine *e = coh_engine_new(cfg->proto, cfg->nr_cpus, cfg->dist, cfg->dist_arg);
+	struct coh_counts *pending = calloc(nr ? nr : 1, sizeof(*pending));
 
-	for (size_t k = 0; e && k < total; k++) {
+	for (size_t k = 0; e && pending && k < total; k++) {
 		const struct sb_lm_rec *r = ent_rec(t, &order[k]);
+		struct coh_counts *p = &pending[order[k].trace];
 
-		if (sb_lm_op_class(r->op) == 'm')
+		if (sb_lm_op_class(r->op) == 'm') {
+			if (res)
+				coh_counts_add(r->val ? &res->con : &res->uncon, p);
+			memset(p, 0, sizeof(*p));
 			continue;
-		if (!coh_access(e, (int)r->cpu, r->addr >> COH_LINE_SHIFT, coh_access_of(r))) {
+		}
+		if (!coh_access_charge(e, (int)r->cpu, r->addr >> COH_LINE_SHIFT,
+				       coh_access_of(r), p)) {
 			coh_engine_free(e);
-			return NULL;
+			e = NULL;
 		}
 	}
+	if (!pending) {
+		coh_engine_free(e);
+		e = NULL;
+	}
+	free(pending);
 	return e;
 }
 
@@ -178,10 +192,10 @@ int coh_replay(const struct coh_trace *traces, int nr_traces, const struct coh_r
 	order = merge(traces, nr_traces, total);
 	if (!order)
 		return -1;
-	a = run(traces, order, total, cfg);
+	a = run(traces, nr_traces, order, total, cfg, res);
 	res->ambiguous_pairs = swap_ambiguous(traces, order, total, cfg->skew_ticks, &nomem);
 	if (a && !nomem)
-		b = run(traces, order, total, cfg);
+		b = run(traces, nr_traces, order, total, cfg, NULL);
 	free(order);
 	if (!a || !b) {
 		coh_engine_free(a);

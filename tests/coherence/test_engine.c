@@ -196,6 +196,31 @@ static void test_replay(void)
 	free(s1);
 }
 
+/* Accesses are charged to the acquisition they lead up to, by its marker. */
+static void test_charge(void)
+{
+	struct sb_lm_rec a[] = { rec(10, 0, LINE, SB_LM_xchg), rec(11, 0, LINE, SB_LM_acquired),
+				 rec(20, 0, LINE, SB_LM_store) };
+	struct sb_lm_rec b[] = { rec(30, 1, LINE, SB_LM_xchg), rec(40, 1, LINE, SB_LM_xchg),
+				 rec(41, 1, LINE, SB_LM_acquired) };
+	struct coh_trace t[] = { { a, 3 }, { b, 3 } };
+	struct coh_replay_cfg cfg = { .proto = COH_mesi, .nr_cpus = 2, .skew_ticks = 1 };
+	struct coh_replay_result r;
+
+	b[2].val = 1;				/* contended */
+	CHECK(coh_replay(t, 2, &cfg, &r, NULL) == 0);
+	EXPECT_EQ(r.acquisitions, 2);
+	EXPECT_EQ(r.contended, 1);
+	EXPECT_EQ(r.records, 4);
+	EXPECT_EQ(r.uncon.n[COH_C_rfos], 1);	/* A's first xchg, from memory */
+	EXPECT_EQ(r.uncon.n[COH_C_xfers], 0);
+	EXPECT_EQ(r.con.n[COH_C_rmws], 2);	/* B's two xchgs */
+	EXPECT_EQ(r.con.n[COH_C_xfers], 1);	/* the line came from A once */
+	EXPECT_EQ(r.con.n[COH_C_invals], 1);
+	EXPECT_EQ(r.counts.n[COH_C_writes], 1);	/* A's release: counted, charged to none */
+	EXPECT_EQ(r.con.n[COH_C_writes] + r.uncon.n[COH_C_writes], 0);
+}
+
 int main(void)
 {
 	for (int p = 0; p < COH_NR_PROTOCOLS; p++) {
@@ -207,6 +232,7 @@ int main(void)
 	test_dirty_share();
 	test_distance();
 	test_replay();
+	test_charge();
 	EXPECT(coh_protocol_from_name("moesi") == COH_moesi);
 	EXPECT(coh_protocol_from_name("mosi") == -1);
 	return check_report();

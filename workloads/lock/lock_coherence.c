@@ -2,8 +2,9 @@
  * `lock --coherence`: the traced run, its replay and its report columns
  * (lock_coherence.h).  Per-acquisition figures divide by the acquisitions the
  * trace itself marks (lockmem.h's acquired marker), so a run cut short by a
- * full buffer is still consistent; "per contended acquisition" charges all
- * traffic to the contended ones.
+ * full buffer is still consistent.  "Per contended acquisition" counts what a
+ * thread's own accesses caused from its previous acquisition to a contended
+ * one (its release, its wait, its taking of the lock: coherence.h, con).
  */
 #include <hwloc.h>
 #include <math.h>
@@ -323,6 +324,7 @@ static void report_na(struct sb_report *r)
 	sb_report_na(r, "coh_ambiguous_pairs");
 	sb_report_na(r, "tsc_skew_ticks");
 	sb_report_na(r, "traced_acquisitions");
+	sb_report_na(r, "traced_contended");
 	sb_report_na(r, "traced_acq_per_s");
 	sb_report_na(r, "trace_bytes");
 }
@@ -340,7 +342,7 @@ void lock_coherence_report(struct sb_report *r, const struct lock_coherence *c)
 	acq = x->acquisitions;
 #define COH_COL(col, k) sb_report_f64(r, #col, per(x->counts.n[COH_C_##k], acq));
 #define COH_COL_RANGE(stem, k)							\
-	sb_report_f64(r, #stem "_per_con_acq", per(x->counts.n[COH_C_##k], x->contended));	\
+	sb_report_f64(r, #stem "_per_con_acq", per(x->con.n[COH_C_##k], x->contended));	\
 	sb_report_f64(r, #stem "_per_acq_lo", per(x->lo.n[COH_C_##k], acq));		\
 	sb_report_f64(r, #stem "_per_acq_hi", per(x->hi.n[COH_C_##k], acq));
 	COH_PER_ACQ_COLUMNS(COH_COL)
@@ -352,6 +354,7 @@ void lock_coherence_report(struct sb_report *r, const struct lock_coherence *c)
 	sb_report_u64(r, "coh_ambiguous_pairs", x->ambiguous_pairs);
 	sb_report_u64(r, "tsc_skew_ticks", (uint64_t)c->skew_ticks);
 	sb_report_u64(r, "traced_acquisitions", acq);
+	sb_report_u64(r, "traced_contended", x->contended);
 	sb_report_f64(r, "traced_acq_per_s", c->traced_acq_per_s);
 	sb_report_u64(r, "trace_bytes", c->trace_bytes);
 }
