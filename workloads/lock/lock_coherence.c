@@ -129,6 +129,8 @@ static bool trace_bufs_alloc(int threads)
 		lock_trace_bufs[i].rec = malloc(per * sizeof(struct sb_lm_rec));
 		if (!lock_trace_bufs[i].rec)
 			return false;
+		/* fault the pages in now: the traced run should pay for recording only */
+		memset(lock_trace_bufs[i].rec, 0, per * sizeof(struct sb_lm_rec));
 		lock_trace_bufs[i].cap = per;
 	}
 	return true;
@@ -301,7 +303,9 @@ out:
 #define COH_RANGE_COLUMNS(X)			\
 	X(xfers, xfers)				\
 	X(hitm, hitm_fills)			\
-	X(rfo, rfos)
+	X(rfo, rfos)				\
+	X(upgrades, upgrades)			\
+	X(invals, invals)
 
 static double per(uint64_t n, uint64_t d)
 {
