@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lock.h"
 #include "lock_coherence.h"
 
 enum lock_opt {

@@ -4,6 +4,7 @@
  */
 #include <stdlib.h>
 
+#include "lock.h"
 #include "lock_coherence.h"
 
 static struct sb_topology *topology_or_die(void)

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lock.h"
 #include "lock_coherence.h"
 
 /* Ratio, or NaN (printed n/a) when the denominator is 0. */

@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "lock.h"
 #include "lock_coherence.h"
 
 #define LOCK_THREAD_STACK	(256 * 1024)
