@@ -25,6 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "lockmem.h"
+
 #ifndef SB_LOCKSTAT_BOUNCES
 #define SB_LOCKSTAT_BOUNCES 1
 #endif
@@ -231,15 +233,18 @@ static inline void sb_lockstat_acquired(struct sb_lockctx *c, int *last_cpu, boo
 
 	st->acquisitions++;
 	st->contended += contended;
+	sb_lm_mark_acquired(last_cpu, contended);
 #if SB_LOCKSTAT_BOUNCES
 	int prev = *last_cpu;
 
+	sb_lm_note_load(last_cpu);
 	if (prev != c->cpu) {
 		if (prev >= 0) {
 			st->acq_bounces++;
 			st->con_bounces += contended;
 		}
 		*last_cpu = c->cpu;
+		sb_lm_note_store(last_cpu);
 	}
 #else
 	(void)last_cpu;

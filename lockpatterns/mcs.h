@@ -40,8 +40,8 @@ static inline struct sb_qslot *mcs_prepare_slot(struct sb_mcs *l, struct sb_lock
 
 	*idx = sb_qnode_get_slot(c->qnode, l);
 	node = &c->qnode->slot[*idx];
-	__atomic_store_n(&node->next, NULL, __ATOMIC_RELAXED);
-	__atomic_store_n(&node->locked, 0, __ATOMIC_RELAXED);
+	sb_lm_store(&node->next, NULL, __ATOMIC_RELAXED);
+	sb_lm_store(&node->locked, 0, __ATOMIC_RELAXED);
 	return node;
 }
 
@@ -53,12 +53,12 @@ static inline void __sb_mcs_lock(struct sb_mcs *l, struct sb_lockctx *c, bool co
 	node = mcs_prepare_slot(l, c, &idx);
 	c->st->rmw++;
 	/* release: our slot's initialization is visible to whoever links behind us */
-	prev = __atomic_exchange_n(&l->tail, node, __ATOMIC_ACQ_REL);
+	prev = sb_lm_xchg(&l->tail, node, __ATOMIC_ACQ_REL);
 	if (__builtin_expect(prev != NULL, 0)) {
 		contended = true;
-		__atomic_store_n(&prev->next, node, __ATOMIC_RELEASE);
-		while (!__atomic_load_n(&node->locked, __ATOMIC_ACQUIRE))
-			sb_lock_relax();
+		sb_lm_store(&prev->next, node, __ATOMIC_RELEASE);
+		while (!sb_lm_load_spin(&node->locked, __ATOMIC_ACQUIRE))
+			sb_lm_relax();
 	}
 	sb_lockstat_acquired(c, &l->last_cpu, contended);
 }
@@ -68,7 +68,8 @@ static inline void sb_mcs_lock(struct sb_mcs *l, struct sb_lockctx *c)
 	__sb_mcs_lock(l, c, false);
 }
 
-static inline bool sb_mcs_trylock(struct sb_mcs *l, struct sb_lockctx *c)
+/* Trylock that tells a failing caller the tail it saw (for tro's slow path). */
+static inline bool __sb_mcs_trylock(struct sb_mcs *l, struct sb_lockctx *c, unsigned long *seen)
 {
 	struct sb_qslot *node, *none = NULL;
 	int idx;
@@ -76,8 +77,9 @@ static inline bool sb_mcs_trylock(struct sb_mcs *l, struct sb_lockctx *c)
 
 	node = mcs_prepare_slot(l, c, &idx);
 	c->st->rmw++;
-	ok = __atomic_compare_exchange_n(&l->tail, &none, node, false,
-					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	ok = sb_lm_cmpxchg(&l->tail, &none, node,
+			   __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	*seen = (unsigned long)none;
 	sb_lockstat_trylock(c, ok);
 	if (ok)
 		sb_lockstat_acquired(c, &l->last_cpu, false);
@@ -86,31 +88,45 @@ static inline bool sb_mcs_trylock(struct sb_mcs *l, struct sb_lockctx *c)
 	return ok;
 }
 
+static inline bool sb_mcs_trylock(struct sb_mcs *l, struct sb_lockctx *c)
+{
+	unsigned long seen;
+
+	return __sb_mcs_trylock(l, c, &seen);
+}
+
+/* tro: MCS's own lock() queues with one xchg and waits read-only on its own slot. */
+static inline void __sb_mcs_lock_held(struct sb_mcs *l, struct sb_lockctx *c, unsigned long seen)
+{
+	(void)seen;
+	__sb_mcs_lock(l, c, true);
+}
+
 static inline void sb_mcs_unlock(struct sb_mcs *l, struct sb_lockctx *c)
 {
 	int idx = sb_qnode_find_slot(c->qnode, l);
 	struct sb_qslot *node = &c->qnode->slot[idx];
-	struct sb_qslot *next = __atomic_load_n(&node->next, __ATOMIC_ACQUIRE);
+	struct sb_qslot *next = sb_lm_load(&node->next, __ATOMIC_ACQUIRE);
 
 	if (!next) {
 		struct sb_qslot *self = node;
 
 		c->st->rmw++;
-		if (__atomic_compare_exchange_n(&l->tail, &self, NULL, false,
-						__ATOMIC_RELEASE, __ATOMIC_RELAXED))
+		if (sb_lm_cmpxchg(&l->tail, &self, NULL,
+				  __ATOMIC_RELEASE, __ATOMIC_RELAXED))
 			goto out;
 		/* a successor swapped the tail but has not linked itself yet */
-		while (!(next = __atomic_load_n(&node->next, __ATOMIC_ACQUIRE)))
-			sb_lock_relax();
+		while (!(next = sb_lm_load_spin(&node->next, __ATOMIC_ACQUIRE)))
+			sb_lm_relax();
 	}
-	__atomic_store_n(&next->locked, 1, __ATOMIC_RELEASE);
+	sb_lm_store(&next->locked, 1, __ATOMIC_RELEASE);
 out:
 	sb_qnode_put_slot(c->qnode, idx);
 }
 
 static inline bool sb_mcs_is_locked(const struct sb_mcs *l)
 {
-	return __atomic_load_n(&l->tail, __ATOMIC_RELAXED) != NULL;
+	return sb_lm_load(&l->tail, __ATOMIC_RELAXED) != NULL;
 }
 
 #endif /* SB_MCS_H */

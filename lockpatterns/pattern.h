@@ -15,8 +15,12 @@
  *  ttl:  trylock; on failure fail if nolock, else lock() (whose fast path issues its
  *        own RMW at once: the second ownership request the seed is about).
  *  sb:   nolock ? trylock : lock, the two branches kept apart.
- *  tro:  trylock; on failure fail if nolock, else wait on plain loads until the lock
- *        reads free, then lock().
+ *  tro:  trylock; on failure fail if nolock, else the lock's own slow path, told
+ *        what the trylock saw (__sb_K_lock_held): qspin's pending/queue path with
+ *        that word, ticket's and MCS's lock() (they already wait read-only on
+ *        their own ticket or slot), TAS/TTAS/pspin a read-only wait and one RMW.
+ *        Never a wait for the whole word to read 0: for a queued lock that is a
+ *        wait for the queue to drain that sends every waiter after the line at once.
  * In ttl and tro a failed first trylock makes the acquisition "contended" even if
  * the lock() that follows gets it at once.
  *
@@ -93,18 +97,18 @@ fail:										\
 	return false;								\
 }
 
-/* tro: after a failed trylock, read-only wait until the lock looks free. */
+/* tro: after a failed trylock, the slow path that knows the lock was held. */
 #define SB_DEFINE_ACQUIRE_TRO(K)						\
 static inline bool sb_##K##_acquire(struct sb_##K *l, bool nolock,		\
 				    struct sb_lockctx *c)			\
 {										\
+	unsigned long seen;							\
+										\
 	c->st->nolock_attempts += nolock;					\
-	if (!sb_##K##_trylock(l, c)) {						\
+	if (!__sb_##K##_trylock(l, c, &seen)) {					\
 		if (__builtin_expect(nolock, 0))				\
 			goto fail;						\
-		while (sb_##K##_is_locked(l))					\
-			sb_lock_relax();					\
-		__sb_##K##_lock(l, c, true);					\
+		__sb_##K##_lock_held(l, c, seen);				\
 	}									\
 	return true;								\
 fail:										\

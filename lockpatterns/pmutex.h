@@ -49,10 +49,12 @@ static inline void sb_pmutex_lock(struct sb_pmutex *l, struct sb_lockctx *c)
 /* glibc's word is __data.__lock: 0 free, 1 held, 2 held with sleepers. */
 static inline bool sb_pmutex_is_locked(const struct sb_pmutex *l)
 {
-	return __atomic_load_n(&l->m.__data.__lock, __ATOMIC_RELAXED) != 0;
+	return sb_lm_load(&l->m.__data.__lock, __ATOMIC_RELAXED) != 0;
 }
 
-static inline bool sb_pmutex_trylock(struct sb_pmutex *l, struct sb_lockctx *c)
+/* Trylock that tells a failing caller the lock was seen held (glibc's word is hidden). */
+static inline bool __sb_pmutex_trylock(struct sb_pmutex *l, struct sb_lockctx *c,
+				       unsigned long *seen)
 {
 	bool ok;
 
@@ -67,7 +69,23 @@ static inline bool sb_pmutex_trylock(struct sb_pmutex *l, struct sb_lockctx *c)
 	sb_lockstat_trylock(c, ok);
 	if (ok)
 		sb_lockstat_acquired(c, &l->last_cpu, false);
+	*seen = !ok;
 	return ok;
+}
+
+static inline bool sb_pmutex_trylock(struct sb_pmutex *l, struct sb_lockctx *c)
+{
+	unsigned long seen;
+
+	return __sb_pmutex_trylock(l, c, &seen);
+}
+
+/* tro: a sleeping lock's slow path is glibc's lock(): it sleeps, it does not spin. */
+static inline void __sb_pmutex_lock_held(struct sb_pmutex *l, struct sb_lockctx *c,
+					 unsigned long seen)
+{
+	(void)seen;
+	__sb_pmutex_lock(l, c, true);
 }
 
 static inline void sb_pmutex_unlock(struct sb_pmutex *l, struct sb_lockctx *c)

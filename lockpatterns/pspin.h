@@ -30,7 +30,7 @@ struct sb_pspin {
 static inline void sb_pspin_init(struct sb_pspin *l)
 {
 	pthread_spin_init(&l->sl, PTHREAD_PROCESS_PRIVATE);
-	l->unlocked_val = __atomic_load_n(&l->sl, __ATOMIC_RELAXED);
+	l->unlocked_val = __atomic_load_n(&l->sl, __ATOMIC_RELAXED);	/* before any use */
 	l->last_cpu = -1;
 }
 
@@ -46,7 +46,15 @@ static inline void sb_pspin_lock(struct sb_pspin *l, struct sb_lockctx *c)
 	__sb_pspin_lock(l, c, false);
 }
 
-static inline bool sb_pspin_trylock(struct sb_pspin *l, struct sb_lockctx *c)
+/* Reads glibc's word directly: plain load, no RMW. */
+static inline bool sb_pspin_is_locked(const struct sb_pspin *l)
+{
+	return sb_lm_load(&l->sl, __ATOMIC_RELAXED) != l->unlocked_val;
+}
+
+/* Trylock that tells a failing caller the lock was seen held (glibc's word is hidden). */
+static inline bool __sb_pspin_trylock(struct sb_pspin *l, struct sb_lockctx *c,
+				      unsigned long *seen)
 {
 	bool ok;
 
@@ -55,19 +63,34 @@ static inline bool sb_pspin_trylock(struct sb_pspin *l, struct sb_lockctx *c)
 	sb_lockstat_trylock(c, ok);
 	if (ok)
 		sb_lockstat_acquired(c, &l->last_cpu, false);
+	*seen = !ok;
 	return ok;
+}
+
+static inline bool sb_pspin_trylock(struct sb_pspin *l, struct sb_lockctx *c)
+{
+	unsigned long seen;
+
+	return __sb_pspin_trylock(l, c, &seen);
+}
+
+/*
+ * tro: wait on plain loads of glibc's word, then pthread_spin_lock(), whose own
+ * loop also reads before it retries its RMW.
+ */
+static inline void __sb_pspin_lock_held(struct sb_pspin *l, struct sb_lockctx *c,
+					unsigned long seen)
+{
+	(void)seen;
+	while (sb_lm_load_spin(&l->sl, __ATOMIC_RELAXED) != l->unlocked_val)
+		sb_lm_relax();
+	__sb_pspin_lock(l, c, true);
 }
 
 static inline void sb_pspin_unlock(struct sb_pspin *l, struct sb_lockctx *c)
 {
 	(void)c;			/* a plain store: nothing to count */
 	pthread_spin_unlock(&l->sl);
-}
-
-/* Reads glibc's word directly: plain load, no RMW. */
-static inline bool sb_pspin_is_locked(const struct sb_pspin *l)
-{
-	return __atomic_load_n(&l->sl, __ATOMIC_RELAXED) != l->unlocked_val;
 }
 
 #endif /* SB_PSPIN_H */

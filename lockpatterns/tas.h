@@ -30,10 +30,10 @@ static inline void __sb_tas_lock(struct sb_tas *l, struct sb_lockctx *c, bool co
 {
 	for (;;) {
 		c->st->rmw++;
-		if (__builtin_expect(!__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE), 1))
+		if (__builtin_expect(!sb_lm_xchg(&l->word, 1, __ATOMIC_ACQUIRE), 1))
 			break;
 		contended = true;
-		sb_lock_relax();
+		sb_lm_relax();
 	}
 	sb_lockstat_acquired(c, &l->last_cpu, contended);
 }
@@ -43,27 +43,54 @@ static inline void sb_tas_lock(struct sb_tas *l, struct sb_lockctx *c)
 	__sb_tas_lock(l, c, false);
 }
 
-static inline bool sb_tas_trylock(struct sb_tas *l, struct sb_lockctx *c)
+/* Trylock that tells a failing caller the word it saw (for tro's slow path). */
+static inline bool __sb_tas_trylock(struct sb_tas *l, struct sb_lockctx *c, unsigned long *seen)
 {
 	bool ok;
 
 	c->st->rmw++;
-	ok = !__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE);
+	*seen = sb_lm_xchg(&l->word, 1, __ATOMIC_ACQUIRE);
+	ok = !*seen;
 	sb_lockstat_trylock(c, ok);
 	if (ok)
 		sb_lockstat_acquired(c, &l->last_cpu, false);
 	return ok;
 }
 
+static inline bool sb_tas_trylock(struct sb_tas *l, struct sb_lockctx *c)
+{
+	unsigned long seen;
+
+	return __sb_tas_trylock(l, c, &seen);
+}
+
+/*
+ * tro: the caller's trylock saw the lock held.  Wait on plain loads, then one
+ * xchg; back to reading if someone else got there first.  (TAS's own lock() would
+ * xchg at once, which is what tro exists to avoid.)
+ */
+static inline void __sb_tas_lock_held(struct sb_tas *l, struct sb_lockctx *c, unsigned long seen)
+{
+	(void)seen;
+	for (;;) {
+		while (sb_lm_load_spin(&l->word, __ATOMIC_RELAXED))
+			sb_lm_relax();
+		c->st->rmw++;
+		if (!sb_lm_xchg(&l->word, 1, __ATOMIC_ACQUIRE))
+			break;
+	}
+	sb_lockstat_acquired(c, &l->last_cpu, true);
+}
+
 static inline void sb_tas_unlock(struct sb_tas *l, struct sb_lockctx *c)
 {
 	(void)c;			/* a plain store: nothing to count */
-	__atomic_store_n(&l->word, 0, __ATOMIC_RELEASE);
+	sb_lm_store(&l->word, 0, __ATOMIC_RELEASE);
 }
 
 static inline bool sb_tas_is_locked(const struct sb_tas *l)
 {
-	return __atomic_load_n(&l->word, __ATOMIC_RELAXED) != 0;
+	return sb_lm_load(&l->word, __ATOMIC_RELAXED) != 0;
 }
 
 #endif /* SB_TAS_H */

@@ -46,12 +46,12 @@ static inline void __sb_ticket_lock(struct sb_ticket *l, struct sb_lockctx *c, b
 	uint16_t me;
 
 	c->st->rmw++;
-	old = __atomic_fetch_add(&l->w.val, SB_TICKET_NEXT_ONE, __ATOMIC_ACQUIRE);
+	old = sb_lm_fetch_add(&l->w.val, SB_TICKET_NEXT_ONE, __ATOMIC_ACQUIRE);
 	me = (uint16_t)(old >> 16);
 	if (__builtin_expect((uint16_t)old != me, 0)) {
 		contended = true;
-		while (__atomic_load_n(&l->w.owner, __ATOMIC_ACQUIRE) != me)
-			sb_lock_relax();
+		while (sb_lm_load_spin(&l->w.owner, __ATOMIC_ACQUIRE) != me)
+			sb_lm_relax();
 	}
 	sb_lockstat_acquired(c, &l->last_cpu, contended);
 }
@@ -61,37 +61,55 @@ static inline void sb_ticket_lock(struct sb_ticket *l, struct sb_lockctx *c)
 	__sb_ticket_lock(l, c, false);
 }
 
-static inline bool sb_ticket_trylock(struct sb_ticket *l, struct sb_lockctx *c)
+/* Trylock that tells a failing caller the word it saw (for tro's slow path). */
+static inline bool __sb_ticket_trylock(struct sb_ticket *l, struct sb_lockctx *c,
+				       unsigned long *seen)
 {
 	union sb_ticket_word old;
 	bool ok = false;
 
 	c->st->test_reads++;
-	old.val = __atomic_load_n(&l->w.val, __ATOMIC_RELAXED);
+	old.val = sb_lm_load(&l->w.val, __ATOMIC_RELAXED);
 	if (old.owner == old.next) {
 		c->st->rmw++;
-		ok = __atomic_compare_exchange_n(&l->w.val, &old.val, old.val + SB_TICKET_NEXT_ONE,
-						 false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+		ok = sb_lm_cmpxchg(&l->w.val, &old.val, old.val + SB_TICKET_NEXT_ONE,
+				   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 	}
+	*seen = old.val;
 	sb_lockstat_trylock(c, ok);
 	if (ok)
 		sb_lockstat_acquired(c, &l->last_cpu, false);
 	return ok;
 }
 
+static inline bool sb_ticket_trylock(struct sb_ticket *l, struct sb_lockctx *c)
+{
+	unsigned long seen;
+
+	return __sb_ticket_trylock(l, c, &seen);
+}
+
+/* tro: the ticket lock's own lock() takes a ticket and waits read-only on owner. */
+static inline void __sb_ticket_lock_held(struct sb_ticket *l, struct sb_lockctx *c,
+					 unsigned long seen)
+{
+	(void)seen;
+	__sb_ticket_lock(l, c, true);
+}
+
 static inline void sb_ticket_unlock(struct sb_ticket *l, struct sb_lockctx *c)
 {
 	/* only the holder writes owner: a plain release store, no RMW */
-	uint16_t owner = __atomic_load_n(&l->w.owner, __ATOMIC_RELAXED);
+	uint16_t owner = sb_lm_load(&l->w.owner, __ATOMIC_RELAXED);
 
 	(void)c;
-	__atomic_store_n(&l->w.owner, (uint16_t)(owner + 1), __ATOMIC_RELEASE);
+	sb_lm_store(&l->w.owner, (uint16_t)(owner + 1), __ATOMIC_RELEASE);
 }
 
 /* Held, or handed out to a waiter: a trylock would fail. */
 static inline bool sb_ticket_is_locked(const struct sb_ticket *l)
 {
-	union sb_ticket_word w = { .val = __atomic_load_n(&l->w.val, __ATOMIC_RELAXED) };
+	union sb_ticket_word w = { .val = sb_lm_load(&l->w.val, __ATOMIC_RELAXED) };
 
 	return w.owner != w.next;
 }

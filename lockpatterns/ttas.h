@@ -30,13 +30,13 @@ static inline void sb_ttas_init(struct sb_ttas *l)
 static inline void __sb_ttas_lock(struct sb_ttas *l, struct sb_lockctx *c, bool contended)
 {
 	for (;;) {
-		if (!__atomic_load_n(&l->word, __ATOMIC_RELAXED)) {
+		if (!sb_lm_load_spin(&l->word, __ATOMIC_RELAXED)) {
 			c->st->rmw++;
-			if (__builtin_expect(!__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE), 1))
+			if (__builtin_expect(!sb_lm_xchg(&l->word, 1, __ATOMIC_ACQUIRE), 1))
 				break;
 		}
 		contended = true;
-		sb_lock_relax();
+		sb_lm_relax();
 	}
 	sb_lockstat_acquired(c, &l->last_cpu, contended);
 }
@@ -46,14 +46,17 @@ static inline void sb_ttas_lock(struct sb_ttas *l, struct sb_lockctx *c)
 	__sb_ttas_lock(l, c, false);
 }
 
-static inline bool sb_ttas_trylock(struct sb_ttas *l, struct sb_lockctx *c)
+/* Trylock that tells a failing caller the word it saw (for tro's slow path). */
+static inline bool __sb_ttas_trylock(struct sb_ttas *l, struct sb_lockctx *c, unsigned long *seen)
 {
 	bool ok = false;
 
 	c->st->test_reads++;
-	if (!__atomic_load_n(&l->word, __ATOMIC_RELAXED)) {
+	*seen = sb_lm_load(&l->word, __ATOMIC_RELAXED);
+	if (!*seen) {
 		c->st->rmw++;
-		ok = !__atomic_exchange_n(&l->word, 1, __ATOMIC_ACQUIRE);
+		*seen = sb_lm_xchg(&l->word, 1, __ATOMIC_ACQUIRE);
+		ok = !*seen;
 	}
 	sb_lockstat_trylock(c, ok);
 	if (ok)
@@ -61,15 +64,29 @@ static inline bool sb_ttas_trylock(struct sb_ttas *l, struct sb_lockctx *c)
 	return ok;
 }
 
+static inline bool sb_ttas_trylock(struct sb_ttas *l, struct sb_lockctx *c)
+{
+	unsigned long seen;
+
+	return __sb_ttas_trylock(l, c, &seen);
+}
+
+/* tro: TTAS's own lock() already waits on plain loads before its one xchg. */
+static inline void __sb_ttas_lock_held(struct sb_ttas *l, struct sb_lockctx *c, unsigned long seen)
+{
+	(void)seen;
+	__sb_ttas_lock(l, c, true);
+}
+
 static inline void sb_ttas_unlock(struct sb_ttas *l, struct sb_lockctx *c)
 {
 	(void)c;			/* a plain store: nothing to count */
-	__atomic_store_n(&l->word, 0, __ATOMIC_RELEASE);
+	sb_lm_store(&l->word, 0, __ATOMIC_RELEASE);
 }
 
 static inline bool sb_ttas_is_locked(const struct sb_ttas *l)
 {
-	return __atomic_load_n(&l->word, __ATOMIC_RELAXED) != 0;
+	return sb_lm_load(&l->word, __ATOMIC_RELAXED) != 0;
 }
 
 #endif /* SB_TTAS_H */

@@ -7,6 +7,9 @@
  * the counter must equal the number of successful acquisitions and no thread may
  * ever find another owner.  Runs are time-bounded (~0.2 s per kind) because the
  * FIFO kinds hand off at scheduler speed when threads outnumber CPUs.
+ * Built with SB_LOCKMEM_TRACE=1 (locks_exclusion_trace_*), each thread also
+ * traces its lock accesses, and for the kinds whose counts are exact the RMWs
+ * in its trace must equal its rmw counter (every RMW recorded, once).
  */
 #include "locktest.h"
 
@@ -14,6 +17,7 @@
 #define RUN_NS		200000000L	/* per kind */
 #define MAX_ITERS	2000000		/* per thread, bounds a run on a fast machine */
 #define NO_OWNER	-1
+#define TRACE_RECS	(1u << 18)	/* per thread, trace build only */
 
 struct shared {
 	union lt_lock lock;
@@ -34,6 +38,7 @@ struct worker {
 	uint64_t acquired;		/* successful acquire() calls */
 	uint64_t refused;		/* nolock acquire() calls that returned false */
 	uint64_t nolock_calls;
+	struct sb_lm_tbuf tbuf;		/* trace build only */
 };
 
 /* Even iterations of the nolock thread are normal: it also contends for real. */
@@ -64,6 +69,9 @@ static void *worker_main(void *arg)
 
 	sb_qnode_init(&qnode);
 	lt_pin_nth(w->id);
+#if SB_LOCKMEM_TRACE
+	sb_lm_tbuf_cur = &w->tbuf;
+#endif
 	pthread_barrier_wait(&sh->start);
 	for (long i = 0; i < MAX_ITERS && !__atomic_load_n(&sh->stop, __ATOMIC_RELAXED); i++) {
 		bool nolock = wants_nolock(w, i);
@@ -78,7 +86,27 @@ static void *worker_main(void *arg)
 		w->acquired++;
 	}
 	sb_qnode_fini(&qnode);
+#if SB_LOCKMEM_TRACE
+	sb_lm_tbuf_cur = NULL;
+#endif
 	return NULL;
+}
+
+/* Trace build: the RMWs a thread's trace holds equal its rmw counter. */
+static void check_trace(const struct lt_kind *k, const struct worker *w)
+{
+	uint64_t rmw = 0;
+
+	if (!SB_LOCKMEM_TRACE || !k->exact)
+		return;
+	for (size_t i = 0; i < w->tbuf.n; i++)
+		rmw += sb_lm_op_class(w->tbuf.rec[i].op) == 'x';
+	if (w->tbuf.dropped)
+		LT_CHECK(rmw <= w->st.rmw, "%s thread %d: %llu traced RMWs > %llu counted",
+			 k->name, w->id, (unsigned long long)rmw, (unsigned long long)w->st.rmw);
+	else
+		LT_CHECK(rmw == w->st.rmw, "%s thread %d: %llu traced RMWs, %llu counted",
+			 k->name, w->id, (unsigned long long)rmw, (unsigned long long)w->st.rmw);
 }
 
 static void check_kind(const struct lt_kind *k)
@@ -92,6 +120,10 @@ static void check_kind(const struct lt_kind *k)
 	pthread_barrier_init(&sh.start, NULL, NR_THREADS + 1);
 	for (int i = 0; i < NR_THREADS; i++) {
 		w[i] = (struct worker){ .sh = &sh, .id = i };
+		if (SB_LOCKMEM_TRACE) {
+			w[i].tbuf.rec = calloc(TRACE_RECS, sizeof(*w[i].tbuf.rec));
+			w[i].tbuf.cap = w[i].tbuf.rec ? TRACE_RECS : 0;
+		}
 		pthread_create(&w[i].tid, NULL, worker_main, &w[i]);
 	}
 	pthread_barrier_wait(&sh.start);
@@ -103,6 +135,8 @@ static void check_kind(const struct lt_kind *k)
 		refused += w[i].refused;
 		nolock_calls += w[i].nolock_calls;
 		sb_lockstat_add(&sum, &w[i].st);
+		check_trace(k, &w[i]);
+		free(w[i].tbuf.rec);
 		LT_CHECK(w[i].st.acquisitions == w[i].acquired,
 			 "%s thread %d: lockstat %llu, counted %llu", k->name, i,
 			 (unsigned long long)w[i].st.acquisitions,

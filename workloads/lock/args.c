@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "lock_coherence.h"
 #include "worker.h"
 
 static const char *const kind_names[] = {
@@ -104,6 +105,11 @@ bool lock_args_parse(struct lock_args *a, int argc, char **argv)
 		SB_OPT_FORMAT(&a->format),
 		SB_OPT_BOOL("no-c2c", &no_c2c, "skip the core-to-core calibration (c2c columns n/a)"),
 		SB_OPT_EVENTS(&a->events),
+		SB_OPT_BOOL("coherence", &a->coherence,
+			    "also run once traced and replay the lock-word accesses through\n"
+			    "a coherence model: adds xfers/hitm/rfo/upgrades/invals per acquisition"),
+		SB_OPT_CHOICE("coherence-protocol", &a->coherence_protocol, lock_coherence_protocols,
+			      "the model's protocol (default mesi; implies --coherence)"),
 		SB_OPT_END,
 	};
 
@@ -112,6 +118,8 @@ bool lock_args_parse(struct lock_args *a, int argc, char **argv)
 		return false;
 	a->kind = (enum sb_lock_kind)kind;
 	a->c2c = !no_c2c;
+	if (sb_option_given(opts, "coherence-protocol"))
+		a->coherence = true;
 	if (a->iterations && sb_option_given(opts, "duration"))
 		sb_die_usage(LOCK_CMD, "--iterations: '%lu' cannot be combined with --duration",
 			     (unsigned long)a->iterations);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "lock.h"
+#include "lock_coherence.h"
 
 static struct sb_topology *topology_or_die(void)
 {
@@ -35,7 +36,8 @@ static void check_against_machine(const struct lock_args *a, struct sb_topology 
 int cmd_lock(int argc, char **argv)
 {
 	struct lock_args *a = malloc(sizeof(*a));
-	struct lock_result res;
+	struct lock_result res = { 0 };
+	struct lock_coherence coh;
 	struct sb_topology *topo;
 	int ret;
 
@@ -47,10 +49,15 @@ int cmd_lock(int argc, char **argv)
 		free(a);
 		return 0;
 	}
+	lock_coherence_init(&coh, a);
+	lock_coherence_check(a, &coh);
 	topo = topology_or_die();
 	check_against_machine(a, topo);
 	sb_busy_calibrate();
-	ret = lock_run(a, topo, &res);
+	ret = lock_coherence_run(a, topo, &coh);	/* nothing unless --coherence */
+	if (ret == 0)
+		ret = lock_run(a, topo, &res);
+	res.coherence = &coh;
 	if (ret == 0)
 		lock_report(a, &res);
 	lock_result_free(&res);

@@ -41,6 +41,9 @@ struct lock_args {
 	uint64_t sample_period;		/* 0: --latency off; 1: every acquisition */
 	const char *latency_text;
 	bool c2c;			/* measure the c2c line transfer cost */
+	bool coherence;			/* --coherence: a traced run and its replay first */
+	int coherence_protocol;		/* --coherence-protocol, index in lock_coherence_protocols */
+	bool coherence_trace;		/* run loop_traced.c's loop (lock_coherence.c) */
 	enum sb_format format;
 	struct sb_events events;	/* -e, else the harness's default events */
 };
@@ -100,6 +103,7 @@ struct lock_result {
 	double timing_overhead_ns;	/* one sampled timing: an rdtsc pair */
 	double c2c_median_ns;		/* NaN if not measured */
 	double steal_ms;		/* on the threads' CPUs during the run */
+	const struct lock_coherence *coherence;	/* --coherence results (lock_coherence.h) */
 };
 
 /* args.c */

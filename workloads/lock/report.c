@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lock.h"
+#include "lock_coherence.h"
 
 /* Ratio, or NaN (printed n/a) when the denominator is 0. */
 static double ratio(double num, double den)
@@ -153,6 +154,7 @@ void lock_report(const struct lock_args *a, const struct lock_result *res)
 	sb_report_f64(r, "cpu_time_s", res->cpu_time_s);
 	sb_report_u64(r, "preemptions", ctr.invol_ctxsw);
 	sb_report_disturbance(r, &ctr, res->steal_ms, res->wall_ns);
+	lock_coherence_report(r, res->coherence);
 
 	sb_report_print(r, a->format, stdout);
 	if (ctr.why[0] && a->format == SB_FMT_TABLE)

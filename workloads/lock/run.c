@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "lock.h"
+#include "lock_coherence.h"
 
 #define LOCK_THREAD_STACK	(256 * 1024)
 #define LOCK_TIMING_PAIRS	20000
@@ -71,7 +72,7 @@ static void run_describe(struct lock_run *run, const struct lock_args *a,
 	memset(run, 0, sizeof(*run));
 	run->lock = area;
 	run->topo = topo;
-	run->loop = lock_loop_for(a->kind);
+	run->loop = a->coherence_trace ? lock_loop_traced_for(a->kind) : lock_loop_for(a->kind);
 	run->cs_lines = a->cs_lines;
 	run->cs_loops = sb_busy_loops_for_ns(a->cs_ns);
 	run->ps_loops = sb_busy_loops_for_ns(a->ps_ns);
