@@ -37,17 +37,6 @@ static int parse_error(struct csv_parser *ps, int line, const char *fmt, ...)
 	return -1;
 }
 
-void *sb_xrealloc(void *p, size_t size)
-{
-	void *q = realloc(p, size ? size : 1);
-
-	if (!q) {
-		fprintf(stderr, "sheafbench: out of memory\n");
-		exit(1);
-	}
-	return q;
-}
-
 static void push_field(struct csv_parser *ps, char *f)
 {
 	if (ps->nr_fields == ps->cap_fields) {

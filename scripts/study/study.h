@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <time.h>
 
-/* realloc that exits(1) with a message when out of memory (size 0 is 1). */
-void *sb_xrealloc(void *p, size_t size);
+/* util.c: the one allocation family; each exits(1) with one line when out of memory. */
+void *sb_xrealloc(void *p, size_t size);	/* size 0 is 1 */
+void *sb_xcalloc(size_t n, size_t size);
+char *sb_xstrdup(const char *s);
 
 /* Front-end commands (argv[0] = the command name). */
 int cmd_study(int argc, char **argv);
@@ -24,7 +26,7 @@ int cmd_plot(int argc, char **argv);
 
 /* ======================================================================
  * Section: study runner (study.c, study_file.c, study_matrix.c, study_exec.c,
- * study_results.c, study_child.c, perfstat.c, meta.c)
+ * study_results.c, study_child.c, study_meta.c, perfstat.c)
  * ====================================================================== */
 
 /*
@@ -185,7 +187,7 @@ struct sb_study_ctx {
 int sb_study_argv(const struct sb_study_ctx *c, const struct sb_study_variant *v,
 		  const char *perf_out, char **argv);
 void sb_study_execute(struct sb_study_ctx *c);
-/* meta.c: meta.json (meta-resume.json on resume); decides c->perf_ok and st.c2c. */
+/* study_meta.c: meta.json (meta-resume.json on resume); decides c->perf_ok and st.c2c. */
 void sb_study_meta_write(struct sb_study_ctx *c, int argc, char **argv, const char *skipped,
 			 bool resume);
 void sb_study_record_c2c(struct sb_study_ctx *c);
@@ -204,8 +206,8 @@ int sb_perfstat_parse_file(const char *path, struct sb_perfstat_counter *c, int 
 void sb_perfstat_column(const char *event, char *out, size_t len);
 
 /* ======================================================================
- * Section: compare, stats, plot, report (csv.c, stats.c, compare.c,
- * plot.c, report.c)
+ * Section: compare, stats, plot, report (csv.c, json.c, rundir.c, meta.c,
+ * columns.c, group.c, summary.c, stats.c, compare.c, plot.c, report.c)
  * ====================================================================== */
 
 int cmd_report(int argc, char **argv);
@@ -261,7 +263,7 @@ const char *sb_verdict_word(enum sb_verdict v, const char *metric); /* "faster" 
 char sb_verdict_mark(enum sb_verdict v);	/* + - = ? */
 uint64_t sb_seed_of(const char *a, const char *b);	/* stable per label */
 
-/* compare.c: a results directory, and one metric grouped for comparison. */
+/* rundir.c: a results directory. */
 struct sb_rundir {
 	char *dir;
 	struct sb_csv_doc **docs;	/* runs.csv, runs-*.csv */
@@ -271,9 +273,10 @@ struct sb_rundir {
 /* Returns 0, or -1 with err "FILE:LINE: ..." (or "DIR: ..."). */
 int sb_rundir_load(const char *dir, struct sb_rundir *res, char *err, size_t errlen);
 void sb_rundir_free(struct sb_rundir *res);
-/* Value of a top-level-or-nested "key" in meta.json text, as a string. */
+/* json.c: value of a top-level-or-nested "key" in meta.json text, as a string. */
 bool sb_json_lookup(const char *json, const char *key, char *out, size_t len);
 
+/* group.c, summary.c: one metric grouped for comparison. */
 struct sb_cmp_cell {
 	int n;			/* runs with a value */
 	double *v;
@@ -321,12 +324,10 @@ struct sb_cmp {
 int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 		 struct sb_cmp *cmp, char *err, size_t errlen);
 void sb_cmp_free(struct sb_cmp *cmp);
-void *sb_cmp_calloc(size_t n, size_t size);	/* exit(1) when out of memory */
-char *sb_cmp_strdup(const char *s);
 
 /* report.c: the changelog block, <= 72 columns, headed by machine and parameters. */
 void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out);
-/* The throughput column of a runs file ("acq_per_s"), NULL if none. */
+/* columns.c: the throughput column of a runs file ("acq_per_s"), NULL if none. */
 const char *sb_runs_throughput_metric(const struct sb_csv_doc *doc);
 bool sb_runs_has_figure(const struct sb_csv_doc *doc, const char *metric);
 /* Row indices sorted by the values of column col, file order among equals; free() it. */

@@ -4,7 +4,8 @@ set(SB_FIXTURE_SMALL ${PROJECT_SOURCE_DIR}/tests/fixtures/results-small)
 
 # The compare side of lib sb_study, built on its own so these tests do not
 # depend on the study runner's files (another owner's, edited in parallel).
-set(SB_COMPARE_SOURCES csv.c stats.c compare.c plot.c report.c)
+set(SB_COMPARE_SOURCES util.c csv.c json.c rundir.c meta.c columns.c group.c summary.c
+  stats.c compare.c plot.c report.c)
 list(TRANSFORM SB_COMPARE_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/scripts/study/)
 add_library(sb_compare_only STATIC ${SB_COMPARE_SOURCES})
 target_include_directories(sb_compare_only PUBLIC ${PROJECT_SOURCE_DIR}/scripts/study)
