@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "study.h"
+#include "analysis.h"
 
 static bool sb_has_suffix(const char *s, const char *suffix)
 {

@@ -1,33 +1,30 @@
 /*
- * study.h - the one public header of lib sb_study.
+ * analysis.h - the one public header of lib sb_analysis: the results layer.
  *
- * Two owners write into this folder: the study runner (study*.c, perfstat.c,
- * meta.c; section "study runner" below) and compare/stats/plot/report (their
- * own section, appended below ours).  Keep each section's declarations together.
+ * Reads what `sheafbench study` writes (csv.c, json.c, rundir.c, meta.c,
+ * perfstat.c), classifies columns (columns.c), groups runs and summarizes
+ * them with bootstrap statistics (group.c, summary.c, stats.c), and the
+ * commands built on that: compare, plot and report.  It uses sb_harness
+ * (report tables, option parsing) and libm, never the front end, and never
+ * re-executes anything: the front end passes in what it located.
  */
-#ifndef SB_STUDY_H
-#define SB_STUDY_H
+#ifndef SB_ANALYSIS_H
+#define SB_ANALYSIS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <time.h>
 
 /* util.c: the one allocation family; each exits(1) with one line when out of memory. */
 void *sb_xrealloc(void *p, size_t size);	/* size 0 is 1 */
 void *sb_xcalloc(size_t n, size_t size);
 char *sb_xstrdup(const char *s);
 
-/* Front-end commands (argv[0] = the command name). */
-int cmd_study(int argc, char **argv);
+/* Commands (argv[0] = the command name); the front end's table names them. */
 int cmd_compare(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
-
-/* ======================================================================
- * Section: study runner (study.c, study_file.c, study_matrix.c, study_exec.c,
- * study_results.c, study_child.c, study_meta.c, perfstat.c)
- * ====================================================================== */
+int cmd_report(int argc, char **argv);
 
 /*
  * Results directory layout (written by `sheafbench study`):
@@ -43,154 +40,12 @@ int cmd_plot(int argc, char **argv);
  */
 #define SB_RUNS_LEADING_COLUMNS "study,variant,rep"
 #define SB_RUNS_NR_LEADING	3
-/* Events of --perf-stat; cycles and instructions are <not supported> without a PMU. */
-#define SB_STUDY_PERF_EVENTS \
-	"task-clock,context-switches,cpu-migrations,page-faults,cycles,instructions," \
-	"cache-references,cache-misses"
-
-/* One option of a run line with its list of values: threads=1,2,4. */
-struct sb_study_axis {
-	char *key;		/* long option without "--"; "workload" is positional */
-	char **values;		/* none: a flag, passed as --key alone */
-	int nr_values;
-};
-
-/* One `run` line: a workload and the cartesian product of its axes. */
-struct sb_study_run {
-	char *workload;		/* lock, slab, page, ... */
-	int line;		/* line in the study file, for messages */
-	struct sb_study_axis *axes;
-	int nr_axes;
-};
-
-struct sb_study {
-	char *path;		/* file it was read from (messages) */
-	char *name;		/* "name" key, else the file's basename without .study */
-	int reps;		/* repetitions per variant (default 5) */
-	char *duration;		/* as written ("300ms"), passed to every run; NULL: worker default */
-	uint64_t seed;		/* shuffle seed; has_seed false: chosen at start */
-	bool has_seed;
-	bool perf_stat;		/* "perf-stat on": wrap runs in perf stat */
-	char *perf_events;	/* "perf-events a,b": NULL = SB_STUDY_PERF_EVENTS */
-	bool c2c;		/* "c2c on": one perf c2c record per variant */
-	struct sb_study_run *runs;
-	int nr_runs;
-};
-
 /*
- * Parse a study file.  Returns 0, or -1 with err = "FILE:LINE: what is wrong"
- * (unknown key, bad value, empty value list, no run line).
- */
-int sb_study_parse_file(const char *path, struct sb_study *st, char *err, size_t errlen);
-int sb_study_parse_text(const char *path, const char *text, struct sb_study *st,
-			char *err, size_t errlen);
-void sb_study_free(struct sb_study *st);
-/* Write the study back in study-file syntax (the results dir's study.study). */
-void sb_study_write(const struct sb_study *st, FILE *out);
-
-/* One point of a run line's matrix. */
-struct sb_study_variant {
-	char *id;		/* stable: "lock:kind=qspin:pattern=ttl:threads=1" */
-	int run;		/* index into sb_study.runs */
-	char **args;		/* workload, [positional], --key, value, ...; NULL-terminated */
-	int nr_args;
-};
-
-/* Expand every run line; *out is malloc'ed.  Returns the number of variants. */
-int sb_study_expand(const struct sb_study *st, struct sb_study_variant **out);
-void sb_study_variants_free(struct sb_study_variant *v, int n);
-/* Two run lines giving the same variant id: -1 + "FILE:LINE: ..." in err. */
-int sb_study_check_unique(const struct sb_study *st, const struct sb_study_variant *v, int n,
-			  char *err, size_t errlen);
-
-/* A (variant, rep) slot of the interleaved schedule. */
-struct sb_study_slot {
-	int variant;
-	int rep;		/* 1-based */
-};
-
-/*
- * Interleaved order: all variants of rep 1, then all of rep 2, ...; within each
- * rep the order is shuffled by a PRNG seeded with seed (seed 0: no shuffle).
- * slots has nr_variants * reps entries.
- */
-void sb_study_schedule(int nr_variants, int reps, uint64_t seed, struct sb_study_slot *slots);
-
-/*
- * Split one csv line in place into fields (no quoting: sheafbench reports never
- * put commas or quotes in a field).  A trailing '\n' is dropped.  Returns the
- * number of fields, at most max.
+ * csv.c: split one csv line in place into fields (no quoting: sheafbench
+ * reports never put commas or quotes in a field).  A trailing '\n' is
+ * dropped.  Returns the number of fields, at most max.
  */
 int sb_csv_split(char *line, char **fields, int max);
-
-/* study_results.c: the runs*.csv files of one results directory. */
-struct sb_results_file {
-	char *name;		/* "runs.csv", "runs-slab.csv", ... */
-	char *header;		/* its first line, without '\n' */
-};
-struct sb_results_done {
-	char *variant;
-	int rep;
-};
-struct sb_results {
-	char *dir;
-	struct sb_results_file *files;
-	int nr_files;
-	struct sb_results_done *done;	/* (variant, rep) rows already written */
-	int nr_done;
-};
-void sb_results_init(struct sb_results *r, const char *dir);
-/* Resume: read every runs*.csv, dropping a partial last line.  0 or -1 + err. */
-int sb_results_load(struct sb_results *r, char *err, size_t errlen);
-bool sb_results_done(const struct sb_results *r, const char *variant, int rep);
-/* Append one row (no '\n') under its header, creating the file if new.  0 or -1 + errno. */
-int sb_results_append(struct sb_results *r, const char *workload, const char *header,
-		      const char *row);
-void sb_results_free(struct sb_results *r);
-
-/* study_child.c: run one command with its output captured. */
-struct sb_child {
-	int status;		/* exit code; 128 + signal if killed */
-	bool timed_out;
-	char *out;		/* stdout, NUL-terminated */
-	char *err;		/* stderr, NUL-terminated */
-	uint64_t wall_ns;
-};
-/* argv[0] is a path.  timeout_ns 0: none.  Returns 0 if it could be started. */
-int sb_child_run(char *const argv[], uint64_t timeout_ns, struct sb_child *c);
-void sb_child_free(struct sb_child *c);
-/* SIGINT/SIGTERM to the study also end the running child's process group. */
-void sb_child_forward_signals(void);
-
-/* study_exec.c: the runner's state, shared by study.c and study_exec.c. */
-struct sb_study_line {		/* one run line, as probed with `<workload> --help` */
-	bool available;		/* the workload is built into this sheafbench */
-	bool takes_duration;	/* its --help lists --duration */
-	bool sets_duration;	/* the run line has its own duration= axis */
-};
-struct sb_study_ctx {
-	struct sb_study st;
-	struct sb_study_variant *variants;
-	int nr_variants;
-	struct sb_study_line *lines;	/* one per st.runs[] */
-	const char *exe;		/* resolved /proc/self/exe */
-	char *dir;			/* results directory */
-	struct sb_results res;
-	const char *perf_events;	/* perf stat -e list */
-	bool perf_ok;			/* perf stat works here */
-	uint64_t timeout_ns;		/* per run, then the run is killed and logged */
-	int written, failed, nr_runs;
-	uint64_t wall_ns;
-};
-#define SB_STUDY_MAX_ARGS	160	/* > 8 (perf) + 1 + 2 * 64 words a line + 5 */
-/* The command line of one run; argv needs SB_STUDY_MAX_ARGS slots.  Returns argc. */
-int sb_study_argv(const struct sb_study_ctx *c, const struct sb_study_variant *v,
-		  const char *perf_out, char **argv);
-void sb_study_execute(struct sb_study_ctx *c);
-/* study_meta.c: meta.json (meta-resume.json on resume); decides c->perf_ok and st.c2c. */
-void sb_study_meta_write(struct sb_study_ctx *c, int argc, char **argv, const char *skipped,
-			 bool resume);
-void sb_study_record_c2c(struct sb_study_ctx *c);
 
 /* perfstat.c: `perf stat -x,` output (perf-stat(1) "CSV FORMAT"). */
 struct sb_perfstat_counter {
@@ -205,13 +60,6 @@ int sb_perfstat_parse_file(const char *path, struct sb_perfstat_counter *c, int 
 /* "context-switches" -> "perf_context_switches" (snake_case, safe in csv/gnuplot). */
 void sb_perfstat_column(const char *event, char *out, size_t len);
 
-/* ======================================================================
- * Section: compare, stats, plot, report (csv.c, json.c, rundir.c, meta.c,
- * columns.c, group.c, summary.c, stats.c, compare.c, plot.c, report.c)
- * ====================================================================== */
-
-int cmd_report(int argc, char **argv);
-
 /* csv.c: strict RFC 4180 reader; errors are "FILE:LINE: what is wrong". */
 struct sb_csv_doc {
 	char *path;
@@ -219,7 +67,7 @@ struct sb_csv_doc {
 	char **cols;		/* header names */
 	char **cells;		/* nr_rows * nr_cols, row-major */
 	int *lines;		/* file line where each row starts */
-	int first_figure;	/* compare.c's cache: first figure column, 0 = unknown */
+	int first_figure;	/* columns.c's cache: first figure column, 0 = unknown */
 };
 struct sb_csv_doc *sb_csv_load(const char *path, char *err, size_t errlen);
 void sb_csv_doc_free(struct sb_csv_doc *doc);
@@ -333,11 +181,12 @@ bool sb_runs_has_figure(const struct sb_csv_doc *doc, const char *metric);
 /* Row indices sorted by the values of column col, file order among equals; free() it. */
 int *sb_runs_rows_by(const struct sb_csv_doc *doc, int col);
 
-/* plot.c */
+/* plot.c: the gnuplot templates directory, as the front end located it. */
+void sb_plot_set_templates(const char *dir);
 /* Draw every plot whose data is present into DIR/plots; 0 or exit status. */
 int sb_plot_results(const struct sb_rundir *res, FILE *notes);
 
 /* report.c: DIR/report.md, written atomically. */
 int sb_report_write(const struct sb_rundir *res, char *err, size_t errlen);
 
-#endif /* SB_STUDY_H */
+#endif /* SB_ANALYSIS_H */

@@ -18,13 +18,25 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "study.h"
-
-#ifndef SB_SOURCE_DIR
-#define SB_SOURCE_DIR "."
-#endif
+#include "internal.h"
 
 extern char **environ;
+
+/* The front end's templates directory (installed or source tree); NULL: none. */
+static const char *templates_dir;
+
+void sb_plot_set_templates(const char *dir)
+{
+	templates_dir = dir;
+}
+
+/* $SHEAFBENCH_PLOTS_DIR overrides what the front end found. */
+static const char *templates_path(void)
+{
+	const char *env = getenv("SHEAFBENCH_PLOTS_DIR");
+
+	return env ? env : templates_dir ? templates_dir : "(none found)";
+}
 
 struct plot_ctx {
 	const struct sb_rundir *res;
@@ -51,13 +63,6 @@ struct page {
 	const int *blocks;	/* indices into sb_cmp.blocks */
 	int nr;
 };
-
-static bool sb_has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
 
 static bool gnuplot_in_path(void)
 {
@@ -536,10 +541,9 @@ static int make_dir(const char *path)
 int sb_plot_results(const struct sb_rundir *res, FILE *notes)
 {
 	struct plot_ctx pc = { .res = res, .notes = notes };
-	const char *tdir = getenv("SHEAFBENCH_PLOTS_DIR");
 	char probe[4200];
 
-	snprintf(pc.templates, sizeof(pc.templates), "%s", tdir ? tdir : SB_SOURCE_DIR "/plots");
+	snprintf(pc.templates, sizeof(pc.templates), "%s", templates_path());
 	snprintf(probe, sizeof(probe), "%s/vs_threads.gp", pc.templates);
 	if (access(probe, R_OK)) {
 		fprintf(notes, "plot: no templates in %s (set SHEAFBENCH_PLOTS_DIR)\n", pc.templates);
@@ -565,8 +569,8 @@ static void plot_usage(FILE *out)
 		"  acquisition vs threads, latency percentiles, failure/retry rates and\n"
 		"  allocator bars, each when its data is present.\n"
 		"  --report   also write RESULTS_DIR/report.md (as `sheafbench report`)\n"
-		"Templates: $SHEAFBENCH_PLOTS_DIR, else %s/plots.  gnuplot's own messages\n"
-		"go to RESULTS_DIR/plots/gnuplot.log.\n", SB_SOURCE_DIR);
+		"Templates: $SHEAFBENCH_PLOTS_DIR, else %s.  gnuplot's own messages\n"
+		"go to RESULTS_DIR/plots/gnuplot.log.\n", templates_dir ? templates_dir : "(none found)");
 }
 
 int cmd_plot(int argc, char **argv)

@@ -272,20 +272,3 @@ int sb_results_append(struct sb_results *r, const char *workload, const char *he
 		add_file(r, name, header);
 	return ret;
 }
-
-int sb_csv_split(char *line, char **fields, int max)
-{
-	int n = 0;
-	size_t len = strlen(line);
-
-	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		line[--len] = '\0';
-	while (n < max) {
-		fields[n++] = line;
-		line = strchr(line, ',');
-		if (!line)
-			break;
-		*line++ = '\0';
-	}
-	return n;
-}

@@ -5,7 +5,7 @@
 #ifndef SB_ANALYSIS_INTERNAL_H
 #define SB_ANALYSIS_INTERNAL_H
 
-#include "study.h"
+#include "analysis.h"
 
 /* util.c */
 bool sb_has_suffix(const char *s, const char *suffix);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "pattern_list.h"
 
 /* "lock", or "churn+nmi" when a runs file holds several workloads */
 static char *workloads_of(const struct sb_csv_doc *doc)
@@ -76,14 +77,17 @@ static bool has_na(const struct sb_csv_doc *doc, int c)
 	return false;
 }
 
-/* Baseline first, then the patterns in their design.md order, then by name. */
+/*
+ * Baseline first, then the patterns in pattern_list.h order with the
+ * always-lock() control (id 0) after the others, then other values by name.
+ */
 static int level_rank(const char *v)
 {
-	static const char *const order[] = { "ttl", "sb", "tro", "lock", NULL };
-
-	for (int i = 0; order[i]; i++)
-		if (!strcmp(v, order[i]))
-			return i;
+#define PATTERN_RANK(name, id, what)						\
+	if (!strcmp(v, #name))							\
+		return id ? id - 1 : SB_NR_PATTERNS - 1;
+	SB_FOR_EACH_PATTERN(PATTERN_RANK)
+#undef PATTERN_RANK
 	return 100;
 }
 
