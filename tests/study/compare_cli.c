@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "study.h"
+#include "analysis.h"
 
 int main(int argc, char **argv)
 {

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "study.h"
+#include "analysis.h"
 
 static int failures;
 

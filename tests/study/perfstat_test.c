@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "study.h"
+#include "analysis.h"
 #include "study_test.h"
 
 #define FIXTURES SB_SOURCE_DIR "/tests/fixtures/"

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../check.h"
+#include "check.h"
 #include "verdict.h"
 
 /* ---- a small PRNG of our own: splitmix64 ---- */

@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "study.h"
+#include "analysis.h"
 
-static bool has_suffix(const char *s, const char *suffix)
+static bool sb_has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
 
@@ -57,10 +57,10 @@ static void metric_unit(const char *metric, double max, struct unit *u)
 
 	u->scale = 1;
 	u->name[0] = '\0';
-	if (has_suffix(metric, "_per_s")) {
+	if (sb_has_suffix(metric, "_per_s")) {
 		p = si_prefix(max, &u->scale);
 		snprintf(u->name, sizeof(u->name), "%s%.*s/s", p, (int)(per - metric), metric);
-	} else if (!strncmp(metric, "ns_per_", 7) || has_suffix(metric, "_ns")) {
+	} else if (!strncmp(metric, "ns_per_", 7) || sb_has_suffix(metric, "_ns")) {
 		bool us = max >= 1e4;
 
 		u->scale = us ? 1e3 : 1;
@@ -176,26 +176,26 @@ static void tt_fill(struct text_table *t, const struct sb_cmp *cmp,
 
 	t->nr_cols = cmp->nr_levels + 1;
 	t->nr_rows = blk->nr_rows + 1;
-	t->cells = sb_cmp_calloc(t->nr_cols * t->nr_rows, sizeof(char *));
-	t->width = sb_cmp_calloc(t->nr_cols, sizeof(int));
-	*tt_cell(t, 0, 0) = sb_cmp_strdup(cmp->row_param);
+	t->cells = sb_xcalloc(t->nr_cols * t->nr_rows, sizeof(char *));
+	t->width = sb_xcalloc(t->nr_cols, sizeof(int));
+	*tt_cell(t, 0, 0) = sb_xstrdup(cmp->row_param);
 	for (int l = 0; l < cmp->nr_levels; l++) {
 		if (l == cmp->base)
 			snprintf(b, sizeof(b), "%s%s%s", cmp->levels[l], *u->name ? " " : "", u->name);
 		else
 			snprintf(b, sizeof(b), "%s/%s", cmp->levels[l], cmp->levels[cmp->base]);
-		*tt_cell(t, 0, l + 1) = sb_cmp_strdup(b);
+		*tt_cell(t, 0, l + 1) = sb_xstrdup(b);
 	}
 	for (int r = 0; r < blk->nr_rows; r++) {
 		const struct sb_cmp_row *row = &blk->rows[r];
 
-		*tt_cell(t, r + 1, 0) = sb_cmp_strdup(row->label);
+		*tt_cell(t, r + 1, 0) = sb_xstrdup(row->label);
 		for (int l = 0; l < cmp->nr_levels; l++) {
 			if (l == cmp->base)
 				base_cell_text(&row->cells[l], u, b, sizeof(b));
 			else
 				ratio_cell_text(&row->cells[l], b, sizeof(b));
-			*tt_cell(t, r + 1, l + 1) = sb_cmp_strdup(b);
+			*tt_cell(t, r + 1, l + 1) = sb_xstrdup(b);
 		}
 	}
 	for (int i = 0; i < t->nr_cols * t->nr_rows; i++) {
@@ -475,7 +475,7 @@ static void summary_section(const struct sb_rundir *res, FILE *out)
 
 static int is_png(const struct dirent *d)
 {
-	return has_suffix(d->d_name, ".png");
+	return sb_has_suffix(d->d_name, ".png");
 }
 
 static void plots_section(const struct sb_rundir *res, FILE *out)
@@ -539,7 +539,7 @@ static void runs_section(const struct sb_rundir *res, FILE *out)
 	errors = sb_read_text_file(path);
 	if (errors && *errors)
 		fprintf(out, "## Failed runs (errors.log)\n\n```\n%s%s```\n", errors,
-			has_suffix(errors, "\n") ? "" : "\n");
+			sb_has_suffix(errors, "\n") ? "" : "\n");
 	else
 		fprintf(out, "## Failed runs\n\nNone (errors.log is empty or absent).\n");
 	free(errors);

@@ -1,5 +1,5 @@
 /*
- * meta.c - meta.json: what machine and build a results directory came from.
+ * study_meta.c - meta.json: what machine and build a results directory came from.
  *
  * Everything a reader needs to judge the figures: CPU, topology, kernel,
  * compiler, git revision, frequency governor, and whether hardware counters

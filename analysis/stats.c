@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "study.h"
+#include "analysis.h"
 
 /* splitmix64: tiny, full period, good enough to pick resample indices. */
 static uint64_t rng_next(uint64_t *s)

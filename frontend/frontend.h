@@ -5,8 +5,13 @@
 #ifndef SB_FRONTEND_H
 #define SB_FRONTEND_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 int cmd_topo(int argc, char **argv);
 int cmd_c2c(int argc, char **argv);
+/* The pattern of lock, slab, page and slabinfo without --pattern. */
+#define SB_DEFAULT_PATTERN	"sb"
 /* lock, slab, page, slabinfo: exec sheafbench-<pattern> (never returns on success). */
 int dispatch_to_worker(int argc, char **argv);
 
@@ -18,5 +23,12 @@ int dispatch_to_worker(int argc, char **argv);
 const char *option_value(const char *cmd, int argc, char **argv, int *i, const char *name);
 /* The one line for an argument no option of cmd accepts (exit 2). */
 _Noreturn void die_unknown_option(const char *cmd, const char *arg, const char *allowed);
+
+/* paths.c */
+/* This binary's path (/proc/self/exe): 0, or -errno. */
+int sb_self_exe(char *buf, size_t len);
+enum sb_data { SB_DATA_STUDIES, SB_DATA_PLOTS, SB_NR_DATA };
+/* The installed data directory, else the source tree's; NULL if neither exists. */
+const char *sb_data_dir(enum sb_data what);
 
 #endif /* SB_FRONTEND_H */

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "study.h"
+#include "analysis.h"
 
 enum { PS_VALUE, PS_UNIT, PS_EVENT, PS_MIN_FIELDS = 3, PS_MAX_FIELDS = 32 };
 

@@ -48,28 +48,6 @@ static int parse_error(struct parse_state *ps, const char *fmt, ...)
 	return -1;
 }
 
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p) {
-		perror("sheafbench study");
-		exit(1);
-	}
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *p = strdup(s);
-
-	if (!p) {
-		perror("sheafbench study");
-		exit(1);
-	}
-	return p;
-}
-
 /* Names of workloads and options: lower-case words joined by '-' or '_'. */
 static bool is_name(const char *s)
 {
@@ -121,7 +99,7 @@ static int split_values(struct parse_state *ps, struct sb_study_axis *ax, char *
 
 	for (char *p = list; *p; p++)
 		n += *p == ',';
-	ax->values = xcalloc((size_t)n, sizeof(char *));
+	ax->values = sb_xcalloc((size_t)n, sizeof(char *));
 	for (char *tok = list, *next; tok; tok = next) {
 		next = strchr(tok, ',');
 		if (next)
@@ -132,7 +110,7 @@ static int split_values(struct parse_state *ps, struct sb_study_axis *ax, char *
 		for (int i = 0; i < ax->nr_values; i++)
 			if (!strcmp(ax->values[i], tok))
 				return parse_error(ps, "value '%s' given twice for '%s'", tok, ax->key);
-		ax->values[ax->nr_values++] = xstrdup(tok);
+		ax->values[ax->nr_values++] = sb_xstrdup(tok);
 	}
 	return 0;
 }
@@ -154,7 +132,7 @@ static int parse_axis(struct parse_state *ps, struct sb_study_run *run, char *to
 	if (eq && !eq[1])
 		return parse_error(ps, "empty matrix: no value for '%s'", tok);
 	ax = &run->axes[run->nr_axes++];
-	ax->key = xstrdup(tok);
+	ax->key = sb_xstrdup(tok);
 	if (!eq)		/* a bare word is a flag: --tok, same in every variant */
 		return 0;
 	return split_values(ps, ax, eq + 1);
@@ -176,9 +154,9 @@ static int parse_run(struct parse_state *ps, struct sb_study *st, char **tok, in
 	}
 	run = &st->runs[st->nr_runs++];
 	memset(run, 0, sizeof(*run));
-	run->workload = xstrdup(tok[1]);
+	run->workload = sb_xstrdup(tok[1]);
 	run->line = ps->line;
-	run->axes = xcalloc((size_t)ntok, sizeof(*run->axes));
+	run->axes = sb_xcalloc((size_t)ntok, sizeof(*run->axes));
 	for (int i = 2; i < ntok; i++)
 		if (parse_axis(ps, run, tok[i]))
 			return -1;
@@ -216,7 +194,7 @@ static int parse_setting(struct parse_state *ps, struct sb_study *st, char **tok
 			return parse_error(ps, "bad value '%s' for 'name' (lower-case, digits, - _)",
 					   tok[1]);
 		free(st->name);
-		st->name = xstrdup(tok[1]);
+		st->name = sb_xstrdup(tok[1]);
 	} else if (!strcmp(tok[0], "reps")) {
 		long v;
 
@@ -234,7 +212,7 @@ static int parse_setting(struct parse_state *ps, struct sb_study *st, char **tok
 		if (!duration_ns(tok[1]))
 			return parse_error(ps, "bad value '%s' for 'duration' (e.g. 300ms, 2s, 500us)",
 					   tok[1]);
-		st->duration = xstrdup(tok[1]);
+		st->duration = sb_xstrdup(tok[1]);
 	} else if (!strcmp(tok[0], "seed")) {
 		if (parse_single(ps, tok, ntok, &ps->seen_seed))
 			return -1;
@@ -253,7 +231,7 @@ static int parse_setting(struct parse_state *ps, struct sb_study *st, char **tok
 		if (strpbrk(tok[1], "\"'"))
 			return parse_error(ps, "bad value '%s' for 'perf-events' (perf event list)",
 					   tok[1]);
-		st->perf_events = xstrdup(tok[1]);
+		st->perf_events = sb_xstrdup(tok[1]);
 	} else {
 		return parse_error(ps, "unknown key '%s' (allowed: name reps duration seed "
 				   "perf-stat perf-events c2c run)", tok[0]);
@@ -293,7 +271,7 @@ static int parse_line(struct parse_state *ps, struct sb_study *st, char *line)
 static char *name_from_path(const char *path)
 {
 	const char *base = strrchr(path, '/');
-	char *name = xstrdup(base ? base + 1 : path);
+	char *name = sb_xstrdup(base ? base + 1 : path);
 	char *dot = strrchr(name, '.');
 
 	if (dot && dot != name)
@@ -305,11 +283,11 @@ int sb_study_parse_text(const char *path, const char *text, struct sb_study *st,
 			char *err, size_t errlen)
 {
 	struct parse_state ps = { .path = path, .err = err, .errlen = errlen };
-	char *copy = xstrdup(text), *end = copy + strlen(copy), *line, *next;
+	char *copy = sb_xstrdup(text), *end = copy + strlen(copy), *line, *next;
 	int ret = 0;
 
 	memset(st, 0, sizeof(*st));
-	st->path = xstrdup(path);
+	st->path = sb_xstrdup(path);
 	st->reps = STUDY_DEFAULT_REPS;
 	for (line = copy; line && line < end && !ret; line = next) {
 		next = strchr(line, '\n');

@@ -17,12 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "frontend.h"
 #include "harness.h"
 #include "study.h"
 
-#ifndef SB_SOURCE_DIR
-#define SB_SOURCE_DIR "."
-#endif
 #define NS_PER_S		1000000000ULL
 #define DEFAULT_RUN_NS		(1 * NS_PER_S)	/* assumed when the study sets no duration */
 #define PROBE_TIMEOUT_NS	(30 * NS_PER_S)
@@ -104,7 +102,15 @@ static void parse_opts(int argc, char **argv, struct study_opts *o)
 	}
 }
 
-/* "quick" -> SB_SOURCE_DIR/scripts/studies/quick.study; a path is taken as is. */
+/* The studies directory (paths.c); "(none found)" keeps messages readable. */
+static const char *studies_dir(void)
+{
+	const char *dir = sb_data_dir(SB_DATA_STUDIES);
+
+	return dir ? dir : "(none found)";
+}
+
+/* "quick" -> <studies dir>/quick.study; a path is taken as is. */
 static char *study_path(const char *study)
 {
 	const char *name = study ? study : "quick";
@@ -112,20 +118,22 @@ static char *study_path(const char *study)
 
 	if (strchr(name, '/') || (strlen(name) > 6 && !strcmp(name + strlen(name) - 6, ".study")))
 		return strdup(name);
-	if (asprintf(&path, "%s/scripts/studies/%s.study", SB_SOURCE_DIR, name) < 0)
+	if (asprintf(&path, "%s/%s.study", studies_dir(), name) < 0)
 		return NULL;
 	return path;
 }
 
-/* A study name that is not in scripts/studies: say which names are. */
+/* A study name that is not in the studies directory: say which names are. */
 static _Noreturn void die_unknown_study(const char *name)
 {
-	char *list = NULL;
+	char *list = NULL, *pattern;
 	size_t len = 0;
 	FILE *f = open_memstream(&list, &len);
 	glob_t g;
 
-	if (!glob(SB_SOURCE_DIR "/scripts/studies/*.study", 0, NULL, &g)) {
+	if (asprintf(&pattern, "%s/*.study", studies_dir()) < 0)
+		exit(1);
+	if (!glob(pattern, 0, NULL, &g)) {
 		for (size_t i = 0; i < g.gl_pathc; i++) {
 			const char *base = strrchr(g.gl_pathv[i], '/') + 1;
 
@@ -134,8 +142,9 @@ static _Noreturn void die_unknown_study(const char *name)
 		globfree(&g);
 	}
 	fclose(f);
-	sb_die_usage("study", "STUDY: '%s' is neither a file nor a study in %s/scripts/studies "
-		     "(allowed: %s)", name, SB_SOURCE_DIR, list);
+	free(pattern);
+	sb_die_usage("study", "STUDY: '%s' is neither a file nor a study in %s "
+		     "(allowed: %s)", name, studies_dir(), list);
 }
 
 static void load_study(struct study_opts *o, struct sb_study *st)
@@ -322,7 +331,7 @@ static void refuse_used_dir(const char *dir)
 }
 
 static const char results_readme[] =
-	"Results of `sheafbench study` (scripts/study/study.c).\n"
+	"Results of `sheafbench study` (frontend/study.c).\n"
 	"runs.csv: one row per finished run: study,variant,rep, then the workload's own csv\n"
 	"columns (workload,pattern,parameters...,figures), then perf_<event> with --perf-stat\n"
 	"(whole-run totals of `perf stat`, setup included; n/a where perf could not count).\n"
@@ -384,19 +393,18 @@ static void resolve_exe(struct sb_study_ctx *c)
 {
 	static char exe[PATH_MAX];
 	const char *test_exe = getenv("SHEAFBENCH_STUDY_TEST_EXE");
-	ssize_t n;
+	int rc;
 
 	if (test_exe && *test_exe) {
 		c->exe = test_exe;
 		return;
 	}
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-
-	if (n <= 0) {
-		perror("sheafbench study: /proc/self/exe");
+	rc = sb_self_exe(exe, sizeof(exe));
+	if (rc) {
+		fprintf(stderr, "sheafbench study: cannot find my own binary (/proc/self/exe): %s\n",
+			strerror(-rc));
 		exit(1);
 	}
-	exe[n] = '\0';
 	c->exe = exe;
 }
 

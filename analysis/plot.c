@@ -18,13 +18,25 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "study.h"
-
-#ifndef SB_SOURCE_DIR
-#define SB_SOURCE_DIR "."
-#endif
+#include "internal.h"
 
 extern char **environ;
+
+/* The front end's templates directory (installed or source tree); NULL: none. */
+static const char *templates_dir;
+
+void sb_plot_set_templates(const char *dir)
+{
+	templates_dir = dir;
+}
+
+/* $SHEAFBENCH_PLOTS_DIR overrides what the front end found. */
+static const char *templates_path(void)
+{
+	const char *env = getenv("SHEAFBENCH_PLOTS_DIR");
+
+	return env ? env : templates_dir ? templates_dir : "(none found)";
+}
 
 struct plot_ctx {
 	const struct sb_rundir *res;
@@ -51,13 +63,6 @@ struct page {
 	const int *blocks;	/* indices into sb_cmp.blocks */
 	int nr;
 };
-
-static bool has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && !strcmp(s + n - m, suffix);
-}
 
 static bool gnuplot_in_path(void)
 {
@@ -258,12 +263,12 @@ static bool block_has_values(const struct sb_cmp *cmp, int b)
 static int paginate(const struct sb_cmp *cmp, struct page **pages)
 {
 	int n = 0, nr = 0;
-	int *all = sb_cmp_calloc(cmp->nr_blocks, sizeof(int));
+	int *all = sb_xcalloc(cmp->nr_blocks, sizeof(int));
 
 	for (int b = 0; b < cmp->nr_blocks; b++)
 		if (block_has_values(cmp, b))
 			all[n++] = b;
-	*pages = sb_cmp_calloc(n / PANELS_PER_PAGE + 1, sizeof(**pages));
+	*pages = sb_xcalloc(n / PANELS_PER_PAGE + 1, sizeof(**pages));
 	for (int i = 0; i < n; i += PANELS_PER_PAGE) {
 		(*pages)[nr].blocks = all + i;
 		(*pages)[nr++].nr = n - i < PANELS_PER_PAGE ? n - i : PANELS_PER_PAGE;
@@ -351,7 +356,7 @@ static void axis_label(const char *metric, char *out, size_t len)
 		snprintf(out, len, "operations per second");
 	else if (!strncmp(metric, "ns_per_", 7))
 		snprintf(out, len, "ns per %s", metric + 7);
-	else if (has_suffix(metric, "_ns"))
+	else if (sb_has_suffix(metric, "_ns"))
 		snprintf(out, len, "%s (ns)", metric);
 	else if (per)
 		snprintf(out, len, "%.*s per %s", (int)(per - metric), metric, per + 5);
@@ -364,7 +369,7 @@ static void spec_labels(struct plot_spec *sp, const struct sb_cmp *cmp, const ch
 	snprintf(sp->title, sizeof(sp->title), "%s: %s, %s by %s", cmp->workload, what,
 		 cmp->metric, cmp->by);
 	snprintf(sp->subtitle, sizeof(sp->subtitle), "%s", cmp->fixed);
-	sp->siformat = has_suffix(cmp->metric, "_per_s");
+	sp->siformat = sb_has_suffix(cmp->metric, "_per_s");
 	snprintf(sp->xlabel, sizeof(sp->xlabel), "%s", cmp->row_param);
 	axis_label(cmp->metric, sp->ylabel, sizeof(sp->ylabel));
 	strncat(sp->ylabel, ", median, 95% CI", sizeof(sp->ylabel) - strlen(sp->ylabel) - 1);
@@ -509,7 +514,7 @@ static void plot_doc(struct plot_ctx *pc, const struct sb_csv_doc *doc)
 	for (int i = 0; counts[i]; i++)
 		plot_vs_rows(pc, doc, counts[i], "pattern", "vs_threads.gp", "per acquisition");
 	for (int c = 0; c < doc->nr_cols; c++)
-		if (has_suffix(doc->cols[c], "_p50_ns")) {
+		if (sb_has_suffix(doc->cols[c], "_p50_ns")) {
 			char prefix[64];
 
 			snprintf(prefix, sizeof(prefix), "%.*s", (int)strlen(doc->cols[c]) - 7,
@@ -536,10 +541,9 @@ static int make_dir(const char *path)
 int sb_plot_results(const struct sb_rundir *res, FILE *notes)
 {
 	struct plot_ctx pc = { .res = res, .notes = notes };
-	const char *tdir = getenv("SHEAFBENCH_PLOTS_DIR");
 	char probe[4200];
 
-	snprintf(pc.templates, sizeof(pc.templates), "%s", tdir ? tdir : SB_SOURCE_DIR "/plots");
+	snprintf(pc.templates, sizeof(pc.templates), "%s", templates_path());
 	snprintf(probe, sizeof(probe), "%s/vs_threads.gp", pc.templates);
 	if (access(probe, R_OK)) {
 		fprintf(notes, "plot: no templates in %s (set SHEAFBENCH_PLOTS_DIR)\n", pc.templates);
@@ -565,8 +569,8 @@ static void plot_usage(FILE *out)
 		"  acquisition vs threads, latency percentiles, failure/retry rates and\n"
 		"  allocator bars, each when its data is present.\n"
 		"  --report   also write RESULTS_DIR/report.md (as `sheafbench report`)\n"
-		"Templates: $SHEAFBENCH_PLOTS_DIR, else %s/plots.  gnuplot's own messages\n"
-		"go to RESULTS_DIR/plots/gnuplot.log.\n", SB_SOURCE_DIR);
+		"Templates: $SHEAFBENCH_PLOTS_DIR, else %s.  gnuplot's own messages\n"
+		"go to RESULTS_DIR/plots/gnuplot.log.\n", templates_dir ? templates_dir : "(none found)");
 }
 
 int cmd_plot(int argc, char **argv)

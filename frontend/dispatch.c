@@ -14,8 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allocator_list.h"
 #include "frontend.h"
 #include "harness.h"
+#include "pattern_list.h"
 
 #if defined(__x86_64__)
 #define MULTIARCH	"x86_64-linux-gnu"
@@ -27,17 +29,20 @@
 #define MULTIARCH	"unknown-linux-gnu"
 #endif
 
-static const char *const patterns[] = { "lock", "ttl", "sb", "tro", NULL };
-static const char *const allocators[] = { "sheaf", "glibc", "jemalloc", "tcmalloc", "mimalloc", NULL };
+#define PATTERN_NAME(name, id, what) #name,
+static const char *const patterns[] = { SB_FOR_EACH_PATTERN(PATTERN_NAME) NULL };
+#undef PATTERN_NAME
 
-/* [allocator index]: library to preload and the Debian package shipping it. */
-static const struct { const char *lib, *package; } preloads[] = {
-	{ NULL, NULL }, { NULL, NULL },
-	{ "/usr/lib/" MULTIARCH "/libjemalloc.so.2", "libjemalloc2" },
-	{ "/usr/lib/" MULTIARCH "/libtcmalloc_minimal.so.4",
-	  "libgoogle-perftools4 (or libtcmalloc-minimal4)" },
-	{ "/usr/lib/" MULTIARCH "/libmimalloc.so.2", "libmimalloc2.0" },
+#define ALLOCATOR_NAME(name, soname, symbol, package) #name,
+static const char *const allocators[] = { SB_FOR_EACH_ALLOCATOR(ALLOCATOR_NAME) NULL };
+#undef ALLOCATOR_NAME
+
+/* [allocator index]: library to preload (NULL: none) and the Debian package shipping it. */
+#define ALLOCATOR_PRELOAD(name, soname, symbol, package) { soname, package },
+static const struct { const char *soname, *package; } preloads[] = {
+	SB_FOR_EACH_ALLOCATOR(ALLOCATOR_PRELOAD)
 };
+#undef ALLOCATOR_PRELOAD
 
 static void worker_path(const char *cmd, const char *pattern, char *path, size_t len)
 {
@@ -52,11 +57,12 @@ static void worker_path(const char *cmd, const char *pattern, char *path, size_t
 
 static void set_preload(const char *cmd, int allocator)
 {
-	const char *lib = preloads[allocator].lib, *old = getenv("LD_PRELOAD");
-	char value[PATH_MAX * 2];
+	const char *old = getenv("LD_PRELOAD");
+	char lib[PATH_MAX], value[PATH_MAX * 2];
 
-	if (!lib)
+	if (!preloads[allocator].soname)
 		return;
+	snprintf(lib, sizeof(lib), "/usr/lib/" MULTIARCH "/%s", preloads[allocator].soname);
 	if (access(lib, R_OK))
 		sb_die_usage(cmd, "--allocator: '%s' needs %s (install the Debian package %s)",
 			     allocators[allocator], lib, preloads[allocator].package);
@@ -100,7 +106,7 @@ static int find_allocator(int argc, char **argv)
 
 int dispatch_to_worker(int argc, char **argv)
 {
-	const char *cmd = argv[0], *pattern = "sb";
+	const char *cmd = argv[0], *pattern = SB_DEFAULT_PATTERN;
 	char path[PATH_MAX + 32];
 	char **wargv = worker_argv(argc, argv, path, &pattern);
 

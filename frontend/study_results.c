@@ -20,11 +20,6 @@
 
 #include "study.h"
 
-static char *xstrdup(const char *s)
-{
-	return strcpy(sb_xrealloc(NULL, strlen(s) + 1), s);
-}
-
 static char *path_join(const char *dir, const char *name)
 {
 	size_t len = strlen(dir) + strlen(name) + 2;
@@ -37,15 +32,15 @@ static char *path_join(const char *dir, const char *name)
 static void add_file(struct sb_results *r, const char *name, const char *header)
 {
 	r->files = sb_xrealloc(r->files, (size_t)(r->nr_files + 1) * sizeof(*r->files));
-	r->files[r->nr_files].name = xstrdup(name);
-	r->files[r->nr_files].header = xstrdup(header);
+	r->files[r->nr_files].name = sb_xstrdup(name);
+	r->files[r->nr_files].header = sb_xstrdup(header);
 	r->nr_files++;
 }
 
 static void add_done(struct sb_results *r, const char *variant, int rep)
 {
 	r->done = sb_xrealloc(r->done, (size_t)(r->nr_done + 1) * sizeof(*r->done));
-	r->done[r->nr_done].variant = xstrdup(variant);
+	r->done[r->nr_done].variant = sb_xstrdup(variant);
 	r->done[r->nr_done].rep = rep;
 	r->nr_done++;
 }
@@ -71,7 +66,7 @@ static char *read_whole(const char *path, size_t *len)
 	fclose(f);
 	if (n < 0) {
 		free(buf);
-		buf = xstrdup("");
+		buf = sb_xstrdup("");
 		n = 0;
 	}
 	*len = (size_t)n;
@@ -166,7 +161,7 @@ int sb_results_load(struct sb_results *r, char *err, size_t errlen)
 	while ((de = readdir(d)))
 		if (is_runs_file(de->d_name)) {
 			names = sb_xrealloc(names, (size_t)(n + 1) * sizeof(char *));
-			names[n++] = xstrdup(de->d_name);
+			names[n++] = sb_xstrdup(de->d_name);
 		}
 	closedir(d);
 	if (n)
@@ -183,7 +178,7 @@ int sb_results_load(struct sb_results *r, char *err, size_t errlen)
 void sb_results_init(struct sb_results *r, const char *dir)
 {
 	memset(r, 0, sizeof(*r));
-	r->dir = xstrdup(dir);
+	r->dir = sb_xstrdup(dir);
 }
 
 void sb_results_free(struct sb_results *r)
@@ -276,21 +271,4 @@ int sb_results_append(struct sb_results *r, const char *workload, const char *he
 	if (!ret)
 		add_file(r, name, header);
 	return ret;
-}
-
-int sb_csv_split(char *line, char **fields, int max)
-{
-	int n = 0;
-	size_t len = strlen(line);
-
-	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-		line[--len] = '\0';
-	while (n < max) {
-		fields[n++] = line;
-		line = strchr(line, ',');
-		if (!line)
-			break;
-		*line++ = '\0';
-	}
-	return n;
 }

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "study.h"
+#include "analysis.h"
 
 struct csv_parser {
 	const char *path;
@@ -35,17 +35,6 @@ static int parse_error(struct csv_parser *ps, int line, const char *fmt, ...)
 	vsnprintf(ps->err + n, ps->errlen - n, fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-void *sb_xrealloc(void *p, size_t size)
-{
-	void *q = realloc(p, size ? size : 1);
-
-	if (!q) {
-		fprintf(stderr, "sheafbench: out of memory\n");
-		exit(1);
-	}
-	return q;
 }
 
 static void push_field(struct csv_parser *ps, char *f)
@@ -316,4 +305,22 @@ int sb_csv_col(const struct sb_csv_doc *doc, const char *name)
 const char *sb_csv_cell(const struct sb_csv_doc *doc, int row, int col)
 {
 	return doc->cells[(size_t)row * doc->nr_cols + col];
+}
+
+/* No quoting: for the worker's own csv lines and perf stat output. */
+int sb_csv_split(char *line, char **fields, int max)
+{
+	int n = 0;
+	size_t len = strlen(line);
+
+	while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+		line[--len] = '\0';
+	while (n < max) {
+		fields[n++] = line;
+		line = strchr(line, ',');
+		if (!line)
+			break;
+		*line++ = '\0';
+	}
+	return n;
 }
