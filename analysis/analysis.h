@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "verdict.h"	/* paired intervals, multiplicity, power, sequential */
+
 /* util.c: the one allocation family; each exits(1) with one line when out of memory. */
 void *sb_xrealloc(void *p, size_t size);	/* size 0 is 1 */
 void *sb_xcalloc(size_t n, size_t size);
@@ -124,13 +126,40 @@ void sb_rundir_free(struct sb_rundir *res);
 /* json.c: value of a top-level-or-nested "key" in meta.json text, as a string. */
 bool sb_json_lookup(const char *json, const char *key, char *out, size_t len);
 
+/* disturb.c: which runs were disturbed (steal, involuntary switches, migrations,
+ * CPU time short of wall time), from the columns the workloads record. */
+struct sb_disturb {
+	bool *row;		/* per doc row */
+	int nr_rows, nr_disturbed;
+	bool recorded;		/* the file has at least one disturbance column */
+	char rules[256];	/* "steal > 1% of the run, ..." (the columns present) */
+};
+void sb_disturb_find(const struct sb_csv_doc *doc, struct sb_disturb *d);
+void sb_disturb_free(struct sb_disturb *d);
+
 /* group.c, summary.c: one metric grouped for comparison. */
+struct sb_cmp_ratio {		/* a level against the baseline, as printed */
+	struct sb_vd_cell vd;	/* per-rep ratios (or pairwise, unpaired): verdict.h */
+	struct sb_ci ci;	/* vd's estimate and interval (valid: has one) */
+	enum sb_verdict verdict;	/* after the family's correction */
+	double mde;		/* smallest change it would show (0.03: 3 %); NaN: none */
+	int digits;		/* decimals that keep a marked interval off 1 */
+};
 struct sb_cmp_cell {
 	int n;			/* runs with a value */
 	double *v;
+	int *rep;		/* rep of each value; -1: the file has no rep column */
+	bool *disturbed;	/* each value's run was disturbed */
 	struct sb_ci med;
-	struct sb_ci ratio;	/* to the baseline level of the same row */
-	enum sb_verdict verdict;
+	struct sb_cmp_ratio all;	/* every run */
+	struct sb_cmp_ratio calm;	/* without disturbed runs (when there are some) */
+	char unpaired[96];	/* "": paired by rep; else why not */
+};
+struct sb_cmp_family {		/* Benjamini-Hochberg over the ratios of one or more tables */
+	double q;		/* false discovery rate */
+	int size, marked;	/* cells that could be marked; marked */
+	int nr_cells;		/* all ratio cells, some too small to be marked */
+	double alpha;		/* intervals are (1 - alpha) */
 };
 struct sb_cmp_row {
 	char *label;		/* value of the row parameter, e.g. "4" threads */
@@ -163,6 +192,9 @@ struct sb_cmp {
 	int nr_blocks;
 	int nr_omitted;		/* rows (configurations) without a baseline run, not shown */
 	int min_n, max_n;
+	int nr_unpaired;	/* ratio cells whose reps do not pair */
+	struct sb_disturb dist;
+	struct sb_cmp_family fam, fam_calm;	/* all runs; without the disturbed */
 };
 /*
  * Returns 0; -1 with err "FILE:LINE: ..." when the data is damaged; -2 with
@@ -172,6 +204,12 @@ struct sb_cmp {
 int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 		 struct sb_cmp *cmp, char *err, size_t errlen);
 void sb_cmp_free(struct sb_cmp *cmp);
+/*
+ * One family over the ratio cells of several tables (a whole report):
+ * Benjamini-Hochberg, then every interval, verdict and detectable change
+ * again at the family's level.  sb_cmp_build() decides each table alone.
+ */
+void sb_cmp_decide(struct sb_cmp *const *cmps, int n);
 
 /* report.c: the changelog block, <= 72 columns, headed by machine and parameters. */
 void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out);

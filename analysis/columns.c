@@ -3,8 +3,10 @@
  *
  * A runs file has the columns study,variant,rep, then workload, pattern, the
  * workload's parameters, then its figures (HACKING.md).  Parameters are told
- * from figures by position and name, and by one property that does not depend
- * on names: a parameter has one value across all repetitions of a variant.
+ * from figures by position and name: the first column named like a figure
+ * ends them.  That a parameter has one value across all repetitions of a
+ * variant is checked (runs_check.c), not assumed: a column that varies is
+ * an error, never silently a figure.
  */
 #include <errno.h>
 #include <math.h>
@@ -61,33 +63,15 @@ int *sb_runs_rows_by(const struct sb_csv_doc *doc, int c)
 	return idx;
 }
 
-/* Does column c take more than one value among the reps of one variant? */
-static bool varies_within_variant(const struct sb_csv_doc *doc, const int *by_variant,
-				  int vc, int c)
-{
-	for (int i = 1; i < doc->nr_rows; i++) {
-		int p = by_variant[i - 1], r = by_variant[i];
-
-		if (!strcmp(sb_csv_cell(doc, p, vc), sb_csv_cell(doc, r, vc)) &&
-		    strcmp(sb_csv_cell(doc, p, c), sb_csv_cell(doc, r, c)))
-			return true;
-	}
-	return false;
-}
-
 /* Index one past the last parameter column; computed once per file. */
 static int first_figure_col(const struct sb_csv_doc *doc)
 {
-	int c = sb_csv_col(doc, "pattern") + 1, vc = sb_csv_col(doc, "variant");
-	int *by_variant;
+	int c = sb_csv_col(doc, "pattern") + 1;
 
 	if (doc->first_figure > 0)
 		return doc->first_figure;
-	by_variant = vc >= 0 ? sb_runs_rows_by(doc, vc) : NULL;
-	while (c < doc->nr_cols && !name_is_figure(doc->cols[c]) &&
-	       !(by_variant && varies_within_variant(doc, by_variant, vc, c)))
+	while (c < doc->nr_cols && !name_is_figure(doc->cols[c]))
 		c++;
-	free(by_variant);
 	((struct sb_csv_doc *)doc)->first_figure = c;	/* a cache, not a change */
 	return c;
 }
@@ -129,7 +113,7 @@ int sb_runs_value(const struct sb_csv_doc *doc, int r, int c, double *v,
 	}
 	errno = 0;
 	*v = strtod(s, &end);
-	if (end == s || *end || errno == ERANGE || !isfinite(*v))
+	if (end == s || *end || errno == ERANGE || !isfinite(*v) || !sb_is_decimal(s))
 		return sb_err(err, len, "%s:%d: column %s: '%s' is not a number or n/a",
 			      doc->path, doc->lines[r], doc->cols[c], s);
 	return 0;

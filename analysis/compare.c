@@ -1,7 +1,8 @@
 /*
  * compare.c - group the runs of a results directory into configurations and
  * compare the variants of one dimension (the pattern, by default) metric by
- * metric: medians, ratios to a baseline, bootstrap intervals, verdicts.
+ * metric: medians, paired ratios to a baseline, corrected verdicts; several
+ * directories side by side, one section each.
  *
  * The command only: loading is rundir.c, grouping group.c, statistics
  * summary.c and stats.c, the changelog text report.c.
@@ -28,36 +29,62 @@ static void report_ci(struct sb_report *rep, const char *prefix, const struct sb
 	sb_report_f64(rep, col, ci->valid ? ci->hi : NAN);
 }
 
-static const char *verdict_text(const struct sb_cmp *cmp, const struct sb_cmp_cell *c, int l)
+static const char *verdict_text(const struct sb_cmp *cmp, const struct sb_cmp_ratio *rt, int l)
 {
 	if (l == cmp->base)
 		return "baseline";
-	if (c->verdict == SB_VERDICT_UNKNOWN && isnan(c->ratio.est))
+	if (rt->verdict == SB_VERDICT_UNKNOWN && isnan(rt->ci.est))
 		return "ratio undefined";
-	return sb_verdict_word(c->verdict, cmp->metric);
+	if (rt->verdict == SB_VERDICT_UNKNOWN)
+		return "too few reps";
+	return sb_verdict_word(rt->verdict, cmp->metric);
 }
 
-static void report_cmp(const struct sb_cmp *cmp, struct sb_report *rep)
+/* ratio, its interval and level, verdict, detectable change; prefix "" or "calm_" */
+static void report_ratio(struct sb_report *rep, const struct sb_cmp *cmp,
+			 const struct sb_cmp_ratio *rt, int l, const char *prefix)
+{
+	char col[64];
+	struct sb_ci none = { .est = NAN, .lo = NAN, .hi = NAN };
+
+	snprintf(col, sizeof(col), "%sratio", prefix);
+	report_ci(rep, col, l == cmp->base ? &none : &rt->ci);
+	snprintf(col, sizeof(col), "%sratio_level", prefix);
+	sb_report_f64(rep, col, l == cmp->base ? NAN : rt->vd.level);
+	snprintf(col, sizeof(col), "%sverdict", prefix);
+	sb_report_str(rep, col, verdict_text(cmp, rt, l));
+	snprintf(col, sizeof(col), "%sdetects_pct", prefix);
+	sb_report_f64(rep, col, l == cmp->base ? NAN : 100 * rt->mde);
+}
+
+static void report_cell(struct sb_report *rep, const struct sb_cmp *cmp, const struct sb_cmp_row *row,
+			int l, const char *machine)
+{
+	const struct sb_cmp_cell *c = &row->cells[l];
+
+	sb_report_row(rep);
+	sb_report_str(rep, "metric", cmp->metric);
+	for (int i = 0; i < cmp->nr_key_cols; i++)
+		sb_report_str(rep, cmp->key_cols[i], row->params[i]);
+	sb_report_str(rep, cmp->by, cmp->levels[l]);
+	sb_report_str(rep, "baseline", cmp->levels[cmp->base]);
+	sb_report_u64(rep, "n", c->n);
+	report_ci(rep, "median", &c->med);
+	report_ratio(rep, cmp, &c->all, l, "");
+	sb_report_str(rep, "pairing", l == cmp->base ? "n/a" : c->unpaired[0] ? "unpaired" : "paired");
+	sb_report_u64(rep, "fdr_family", cmp->fam.size);
+	sb_report_u64(rep, "disturbed_runs", cmp->dist.nr_disturbed);
+	if (cmp->dist.nr_disturbed)
+		report_ratio(rep, cmp, &c->calm, l, "calm_");
+	sb_report_str(rep, "machine", machine);
+}
+
+static void report_cmp(const struct sb_cmp *cmp, struct sb_report *rep, const char *machine)
 {
 	for (int b = 0; b < cmp->nr_blocks; b++)
-		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
-			const struct sb_cmp_row *row = &cmp->blocks[b].rows[r];
-
-			for (int l = 0; l < cmp->nr_levels; l++) {
-				const struct sb_cmp_cell *c = &row->cells[l];
-
-				sb_report_row(rep);
-				sb_report_str(rep, "metric", cmp->metric);
-				for (int i = 0; i < cmp->nr_key_cols; i++)
-					sb_report_str(rep, cmp->key_cols[i], row->params[i]);
-				sb_report_str(rep, cmp->by, cmp->levels[l]);
-				sb_report_str(rep, "baseline", cmp->levels[cmp->base]);
-				sb_report_u64(rep, "n", c->n);
-				report_ci(rep, "median", &c->med);
-				report_ci(rep, "ratio", &c->ratio);
-				sb_report_str(rep, "verdict", verdict_text(cmp, c, l));
-			}
-		}
+		for (int r = 0; r < cmp->blocks[b].nr_rows; r++)
+			for (int l = 0; l < cmp->nr_levels; l++)
+				report_cell(rep, cmp, &cmp->blocks[b].rows[r], l, machine);
 }
 
 /* ---- the command ---- */
@@ -65,21 +92,29 @@ static void report_cmp(const struct sb_cmp *cmp, struct sb_report *rep)
 static void compare_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: sheafbench compare RESULTS_DIR|RUNS_CSV [options]\n"
+		"usage: sheafbench compare RESULTS_DIR|RUNS_CSV... [options]\n"
 		"  --metric COL     figure to compare (default: the throughput column, *_per_s)\n"
 		"  --by COL         compared dimension (default: pattern)\n"
 		"  --baseline V     value of --by the others are divided by (default: ttl)\n"
 		"  --rows COL       parameter along the rows (default: threads)\n"
 		"  --format F       table (changelog text, <= 72 columns), csv or json\n"
-		"Medians of the repetitions with 95%% percentile-bootstrap intervals (%d\n"
-		"resamples, fixed seeds: the same directory always prints the same text);\n"
-		"a verdict only where the ratio's interval excludes 1.\n", SB_NR_BOOT);
+		"Ratios are formed within each rep (paired) and summarized by the median of\n"
+		"the per-rep ratios with an exact sign-test interval; where reps do not pair,\n"
+		"unpaired (Hodges-Lehmann) and said so.  Verdicts are corrected over all the\n"
+		"ratio cells of one results directory (Benjamini-Hochberg, FDR %.0f%%); each\n"
+		"'=' shows the smallest change it would have detected (%.0f%% power).  Runs\n"
+		"disturbed beyond thresholds (steal, switches, migrations, CPU/wall) are\n"
+		"counted and the verdicts shown with and without them.  Several directories\n"
+		"are shown one section each, never pooled (they may be other machines).\n"
+		"Baseline medians: 95%% percentile bootstrap (%d resamples, fixed seeds).\n",
+		100 * SB_VD_FDR, 100 * SB_VD_POWER, SB_NR_BOOT);
 }
 
 struct compare_args {
 	struct sb_cmp_opts o;
 	enum sb_format format;
-	const char *dir;
+	char **dirs;
+	int nr_dirs;
 };
 
 static void parse_compare_args(int argc, char **argv, struct compare_args *a)
@@ -111,10 +146,10 @@ static void parse_compare_args(int argc, char **argv, struct compare_args *a)
 				     argv[optind - 1]);
 		}
 	}
-	if (optind != argc - 1)
-		sb_die_usage(argv[0], "expected one RESULTS_DIR, got %d arguments (see --help)",
-			     argc - optind);
-	a->dir = argv[optind];
+	if (optind >= argc)
+		sb_die_usage(argv[0], "expected a RESULTS_DIR (see --help)");
+	a->dirs = argv + optind;
+	a->nr_dirs = argc - optind;
 }
 
 /*
@@ -153,39 +188,93 @@ static int build_all(const struct sb_rundir *res, const struct sb_cmp_opts *o,
 	return n;
 }
 
-int cmd_compare(int argc, char **argv)
-{
-	struct compare_args a;
+/* One results directory: its tables, one family over all of them. */
+struct section {
 	struct sb_rundir res;
 	struct sb_cmp *cmps;
 	int n;
+};
+
+static void section_build(struct section *sec, const char *dir, const struct sb_cmp_opts *o,
+			  const char *cmd)
+{
+	struct sb_cmp **ptrs;
+	char err[1024];
+
+	if (sb_rundir_load(dir, &sec->res, err, sizeof(err)) < 0)
+		sb_die_usage(cmd, "%s", err);
+	sec->cmps = sb_xcalloc(sec->res.nr_docs, sizeof(*sec->cmps));
+	sec->n = build_all(&sec->res, o, sec->cmps, cmd);
+	ptrs = sb_xcalloc(sec->n, sizeof(*ptrs));
+	for (int i = 0; i < sec->n; i++)
+		ptrs[i] = &sec->cmps[i];
+	sb_cmp_decide(ptrs, sec->n);
+	free(ptrs);
+}
+
+static void section_free(struct section *sec)
+{
+	for (int i = 0; i < sec->n; i++)
+		sb_cmp_free(&sec->cmps[i]);
+	free(sec->cmps);
+	sb_rundir_free(&sec->res);
+}
+
+static void section_print(const struct section *sec, int nr_sections, FILE *out)
+{
+	if (nr_sections > 1)
+		fprintf(out, "== %s\n\n", sec->res.dir);
+	for (int i = 0; i < sec->n; i++) {
+		if (i)
+			fputc('\n', out);
+		sb_cmp_print_text(&sec->cmps[i], sec->res.machine, out);
+	}
+}
+
+/* Several directories: say whether they are one machine; never pool them. */
+static void print_machines(const struct section *secs, int n, FILE *out)
+{
+	int distinct = 0;
+
+	for (int i = 0; i < n; i++) {
+		bool seen = false;
+
+		for (int j = 0; j < i; j++)
+			seen |= !strcmp(secs[i].res.machine, secs[j].res.machine);
+		distinct += !seen;
+	}
+	fprintf(out, "%d results directories from %d machine%s: one section each,"
+		" runs not pooled\n\n", n, distinct, distinct > 1 ? "s" : "");
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct compare_args a;
+	struct section *secs;
 
 	parse_compare_args(argc, argv, &a);
-	{
-		char err[1024];
-
-		if (sb_rundir_load(a.dir, &res, err, sizeof(err)) < 0)
-			sb_die_usage(argv[0], "%s", err);
-	}
-	cmps = sb_xcalloc(res.nr_docs, sizeof(*cmps));
-	n = build_all(&res, &a.o, cmps, argv[0]);
+	secs = sb_xcalloc(a.nr_dirs, sizeof(*secs));
+	for (int d = 0; d < a.nr_dirs; d++)
+		section_build(&secs[d], a.dirs[d], &a.o, argv[0]);
 	if (a.format == SB_FMT_TABLE) {
-		for (int i = 0; i < n; i++) {
-			if (i)
+		if (a.nr_dirs > 1)
+			print_machines(secs, a.nr_dirs, stdout);
+		for (int d = 0; d < a.nr_dirs; d++) {
+			if (d)
 				fputc('\n', stdout);
-			sb_cmp_print_text(&cmps[i], res.machine, stdout);
+			section_print(&secs[d], a.nr_dirs, stdout);
 		}
 	} else {
 		struct sb_report *rep = sb_report_new();
 
-		for (int i = 0; i < n; i++)
-			report_cmp(&cmps[i], rep);
+		for (int d = 0; d < a.nr_dirs; d++)
+			for (int i = 0; i < secs[d].n; i++)
+				report_cmp(&secs[d].cmps[i], rep, secs[d].res.machine);
 		sb_report_print(rep, a.format, stdout);
 		sb_report_free(rep);
 	}
-	for (int i = 0; i < n; i++)
-		sb_cmp_free(&cmps[i]);
-	free(cmps);
-	sb_rundir_free(&res);
+	for (int d = 0; d < a.nr_dirs; d++)
+		section_free(&secs[d]);
+	free(secs);
 	return 0;
 }

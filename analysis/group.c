@@ -272,8 +272,11 @@ static struct sb_cmp_row *find_row(struct sb_cmp *cmp, struct sb_cmp_block *b,
 	for (int i = 0; i < k->nr; i++)
 		row->params[i] = sb_xstrdup(sb_csv_cell(cmp->doc, r, k->cols[i]));
 	row->cells = sb_xcalloc(cmp->nr_levels, sizeof(struct sb_cmp_cell));
-	for (int l = 0; l < cmp->nr_levels; l++)
+	for (int l = 0; l < cmp->nr_levels; l++) {
 		row->cells[l].v = sb_xcalloc(cmp->doc->nr_rows, sizeof(double));
+		row->cells[l].rep = sb_xcalloc(cmp->doc->nr_rows, sizeof(int));
+		row->cells[l].disturbed = sb_xcalloc(cmp->doc->nr_rows, sizeof(bool));
+	}
 	return row;
 }
 
@@ -307,12 +310,33 @@ static bool row_has_wildcard(const struct key_cols *k, const bool *wild, int l)
 	return false;
 }
 
-static void cell_add(struct sb_cmp_row *row, int l, double v)
+/* One run: its value, the rep it ran in (for pairing), whether it was disturbed. */
+struct run {
+	double v;
+	int rep;
+	bool disturbed;
+};
+
+static void cell_add(struct sb_cmp_row *row, int l, const struct run *run)
 {
 	struct sb_cmp_cell *cell = &row->cells[l];
 
-	if (!isnan(v))
-		cell->v[cell->n++] = v;
+	if (isnan(run->v))
+		return;
+	cell->v[cell->n] = run->v;
+	cell->rep[cell->n] = run->rep;
+	cell->disturbed[cell->n++] = run->disturbed;
+}
+
+/* The rep number of row r; -1 if the file has none (or it is not a count). */
+static int rep_of(const struct sb_csv_doc *doc, int r)
+{
+	int c = sb_csv_col(doc, "rep");
+	const char *s = c >= 0 ? sb_csv_cell(doc, r, c) : "";
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s && !*end && v >= 0 && v < 1000000000 ? (int)v : -1;
 }
 
 /*
@@ -321,7 +345,7 @@ static void cell_add(struct sb_cmp_row *row, int l, double v)
  * baseline for sheaf at every sheaf_capacity.  False if there is none.
  */
 static bool add_to_matching(struct sb_cmp *cmp, const struct key_cols *k, const bool *wild,
-			    int r, int l, double v)
+			    int r, int l, const struct run *run)
 {
 	bool found = false;
 
@@ -334,7 +358,7 @@ static bool add_to_matching(struct sb_cmp *cmp, const struct key_cols *k, const 
 				match = wild[l * k->nr + i] ||
 					!strcmp(row->params[i], sb_csv_cell(cmp->doc, r, k->cols[i]));
 			if (match) {
-				cell_add(row, l, v);
+				cell_add(row, l, run);
 				found = true;
 			}
 		}
@@ -354,18 +378,18 @@ static int fill_cells(struct sb_cmp *cmp, const struct key_cols *k, int bc, int 
 		for (int r = 0; r < doc->nr_rows; r++) {
 			int l = level_index(cmp, sb_csv_cell(doc, r, bc));
 			char title[1024], tag[1024];
-			double v;
+			struct run run = { .rep = rep_of(doc, r), .disturbed = cmp->dist.row[r] };
 
 			if (row_has_wildcard(k, wild, l) != (pass == 1))
 				continue;
-			if (sb_runs_value(doc, r, mc, &v, err, len) < 0) {
+			if (sb_runs_value(doc, r, mc, &run.v, err, len) < 0) {
 				free(wild);
 				return -1;
 			}
-			if (pass == 1 && add_to_matching(cmp, k, wild, r, l, v))
+			if (pass == 1 && add_to_matching(cmp, k, wild, r, l, &run))
 				continue;
 			block_of_row(cmp, k, r, title, tag, sizeof(title));
-			cell_add(find_row(cmp, find_block(cmp, title, tag), k, r), l, v);
+			cell_add(find_row(cmp, find_block(cmp, title, tag), k, r), l, &run);
 		}
 	}
 	free(wild);
@@ -385,6 +409,7 @@ int sb_cmp_group(struct sb_cmp *cmp, const struct sb_cmp_opts *o, int bc, int mc
 	if (!rc) {
 		describe_fixed(cmp, &k);
 		cmp->workload = workloads_of(cmp->doc);
+		sb_disturb_find(cmp->doc, &cmp->dist);
 		rc = fill_cells(cmp, &k, bc, mc, err, len);
 	}
 	free(k.cols);

@@ -21,6 +21,10 @@ bool sb_runs_is_param(const struct sb_csv_doc *doc, int c);
 /* Cell (r, c) as a number; "n/a" and "" are NaN.  0, or -1 + "FILE:LINE: ...". */
 int sb_runs_value(const struct sb_csv_doc *doc, int r, int c, double *v, char *err, size_t len);
 
+/* runs_check.c: 0, or -1 + "FILE:LINE: column C: ..." for input not to be trusted. */
+int sb_runs_check(const struct sb_csv_doc *doc, char *err, size_t len);
+bool sb_is_decimal(const char *s);	/* plain decimal notation, no hex/inf/nan */
+
 /* meta.c: "CPU model (N CPUs, kernel K, no PMU)" from DIR/meta.json. */
 void sb_meta_describe_machine(const char *dir, char *out, size_t len);
 

@@ -89,12 +89,15 @@ static void fmt3(char *b, size_t n, double v)
 		snprintf(b, n, "%.2g", v);
 }
 
-static void fmt_ratio(char *b, size_t n, double v)
+/* A ratio with d decimals, rounded towards dir (0: nearest). */
+static void fmt_ratio(char *b, size_t n, double v, int d, int dir)
 {
 	if (isnan(v) || isinf(v))
 		snprintf(b, n, "n/a");
+	else if (fabs(v) >= 100)
+		snprintf(b, n, "%.0f", dir ? sb_vd_round(v, 0, dir) : v);
 	else
-		snprintf(b, n, fabs(v) >= 100 ? "%.0f" : "%.2f", v);
+		snprintf(b, n, "%.*f", d, dir ? sb_vd_round(v, d, dir) : v);
 }
 
 static void base_cell_text(const struct sb_cmp_cell *c, const struct unit *u, char *b, size_t n)
@@ -115,18 +118,25 @@ static void base_cell_text(const struct sb_cmp_cell *c, const struct unit *u, ch
 	snprintf(b, n, "%s [%s,%s]", m, lo, hi);
 }
 
-static void ratio_cell_text(const struct sb_cmp_cell *c, char *b, size_t n)
+/* "1.11 [1.10,1.13] +", "1.00 [0.98,1.01] =3%": the interval rounded outwards */
+static void ratio_cell_text(const struct sb_cmp_ratio *rt, char *b, size_t n)
 {
-	char r[32], lo[32], hi[32];
+	char r[32], lo[32], hi[32], mark[16];
 
-	fmt_ratio(r, sizeof(r), c->ratio.est);
-	if (!c->ratio.valid) {
-		snprintf(b, n, "%s%s", r, isnan(c->ratio.est) ? "" : " ?");
+	fmt_ratio(r, sizeof(r), rt->ci.est, rt->digits, 0);
+	if (!rt->ci.valid) {
+		snprintf(b, n, "%s%s", r, isnan(rt->ci.est) ? "" : " ?");
 		return;
 	}
-	fmt_ratio(lo, sizeof(lo), c->ratio.lo);
-	fmt_ratio(hi, sizeof(hi), c->ratio.hi);
-	snprintf(b, n, "%s [%s,%s] %c", r, lo, hi, sb_verdict_mark(c->verdict));
+	fmt_ratio(lo, sizeof(lo), rt->ci.lo, rt->digits, -1);
+	fmt_ratio(hi, sizeof(hi), rt->ci.hi, rt->digits, 1);
+	if (rt->verdict == SB_VERDICT_SAME && isfinite(rt->mde))
+		/* rounded up: "detects >= N %" must not promise more than it has */
+		snprintf(mark, sizeof(mark), "=%.*f%%", rt->mde < 0.01 ? 1 : 0,
+			 sb_vd_round(100 * rt->mde, rt->mde < 0.01 ? 1 : 0, 1));
+	else
+		snprintf(mark, sizeof(mark), "%c", sb_verdict_mark(rt->verdict));
+	snprintf(b, n, "%s [%s,%s] %s", r, lo, hi, mark);
 }
 
 /* Where to cut text to fit room: after the last ", ", else at the last space. */
@@ -170,7 +180,7 @@ static char **tt_cell(struct text_table *t, int r, int c)
 }
 
 static void tt_fill(struct text_table *t, const struct sb_cmp *cmp,
-		    const struct sb_cmp_block *blk, const struct unit *u)
+		    const struct sb_cmp_block *blk, const struct unit *u, bool calm)
 {
 	char b[160];
 
@@ -194,7 +204,8 @@ static void tt_fill(struct text_table *t, const struct sb_cmp *cmp,
 			if (l == cmp->base)
 				base_cell_text(&row->cells[l], u, b, sizeof(b));
 			else
-				ratio_cell_text(&row->cells[l], b, sizeof(b));
+				ratio_cell_text(calm ? &row->cells[l].calm : &row->cells[l].all,
+						b, sizeof(b));
 			*tt_cell(t, r + 1, l + 1) = sb_xstrdup(b);
 		}
 	}
@@ -275,17 +286,108 @@ static void print_heading(const struct sb_cmp *cmp, const char *machine, FILE *o
 	print_wrapped(out, machine);
 }
 
+/* The most confidence n paired reps can give: [min, max] */
+static double best_level(int n)
+{
+	return 1 - ldexp(1, 1 - n);
+}
+
+static void print_family(const struct sb_cmp *cmp, const struct sb_cmp_family *f, FILE *out)
+{
+	char line[512];
+	int small = f->nr_cells - f->size;
+
+	if (!f->size) {
+		snprintf(line, sizeof(line), "X/%s: median of the per-rep ratios X/%s [min..max"
+			 " of them: %d paired reps give at most %.1f%%; no verdict under 6]",
+			 cmp->levels[cmp->base], cmp->levels[cmp->base], cmp->min_n,
+			 100 * best_level(cmp->min_n));
+		print_wrapped(out, line);
+		return;
+	}
+	snprintf(line, sizeof(line), "X/%s: median of the per-rep ratios X/%s [exact"
+		 " %.1f%% interval]; Benjamini-Hochberg FDR %.0f%% over %d ratio%s: %d marked",
+		 cmp->levels[cmp->base], cmp->levels[cmp->base], 100 * (1 - f->alpha),
+		 100 * f->q, f->size, f->size == 1 ? "" : "s", f->marked);
+	if (small > 0)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line),
+			 " (and %d with too few reps for any verdict)", small);
+	print_wrapped(out, line);
+}
+
+static void print_pairing(const struct sb_cmp *cmp, FILE *out)
+{
+	char line[512];
+	int shown = 0;
+
+	if (!cmp->nr_unpaired) {
+		print_wrapped(out, "paired: every ratio formed within one rep");
+		return;
+	}
+	snprintf(line, sizeof(line), "paired, except %d ratio%s (unpaired: Hodges-Lehmann"
+		 " interval):", cmp->nr_unpaired, cmp->nr_unpaired > 1 ? "s" : "");
+	print_wrapped(out, line);
+	for (int b = 0; b < cmp->nr_blocks; b++)
+		for (int r = 0; r < cmp->blocks[b].nr_rows; r++)
+			for (int l = 0; l < cmp->nr_levels; l++) {
+				const struct sb_cmp_cell *c = &cmp->blocks[b].rows[r].cells[l];
+
+				if (!c->unpaired[0] || shown++ >= 5)
+					continue;
+				snprintf(line, sizeof(line), "  %s%s%s %s, %s/%s: unpaired: %s",
+					 cmp->blocks[b].title, *cmp->blocks[b].title ? ", " : "",
+					 cmp->row_param, cmp->blocks[b].rows[r].label,
+					 cmp->levels[l], cmp->levels[cmp->base], c->unpaired);
+				print_wrapped(out, line);
+			}
+	if (shown > 5)
+		fprintf(out, "  and %d more\n", shown - 5);
+}
+
 static void print_legend(const struct sb_cmp *cmp, FILE *out)
 {
 	char line[512];
 
-	snprintf(line, sizeof(line), "%s: median [95%% bootstrap CI]; X/%s: ratio of medians"
-		 " [95%% CI]", cmp->levels[cmp->base], cmp->levels[cmp->base]);
+	snprintf(line, sizeof(line), "%s: median [95%% bootstrap CI]", cmp->levels[cmp->base]);
 	print_wrapped(out, line);
-	snprintf(line, sizeof(line), "+ %s, - %s, = no difference shown (CI holds 1),"
-		 " ? under %d runs", sb_verdict_word(SB_VERDICT_BETTER, cmp->metric),
-		 sb_verdict_word(SB_VERDICT_WORSE, cmp->metric), SB_MIN_REPS_FOR_VERDICT);
+	if (cmp->nr_levels < 2)
+		return;
+	print_family(cmp, &cmp->fam, out);
+	snprintf(line, sizeof(line), "+ %s  - %s  =N%%: no difference shown where one of N%%"
+		 " or more would have shown (%.0f%% power)  ? too few reps for a verdict",
+		 sb_verdict_word(SB_VERDICT_BETTER, cmp->metric),
+		 sb_verdict_word(SB_VERDICT_WORSE, cmp->metric), 100 * SB_VD_POWER);
 	print_wrapped(out, line);
+	print_pairing(cmp, out);
+}
+
+static void print_disturbance(const struct sb_cmp *cmp, FILE *out)
+{
+	char line[512];
+
+	if (!cmp->dist.recorded) {
+		print_wrapped(out, "disturbance: not recorded (none of the columns steal_ms"
+			      " invol_ctxsw cpu_migrations cpu_wall_ratio)");
+		return;
+	}
+	snprintf(line, sizeof(line), "disturbance: %d of %d runs beyond the thresholds (%s)%s",
+		 cmp->dist.nr_disturbed, cmp->dist.nr_rows, cmp->dist.rules,
+		 cmp->dist.nr_disturbed ? "; the verdicts without them follow" : "");
+	print_wrapped(out, line);
+}
+
+static void print_tables(const struct sb_cmp *cmp, const struct unit *u, bool calm, FILE *out)
+{
+	for (int b = 0; b < cmp->nr_blocks; b++) {
+		struct text_table t;
+
+		fputc('\n', out);
+		if (cmp->nr_blocks > 1 || *cmp->blocks[b].title)
+			print_wrapped(out, cmp->blocks[b].title);
+		tt_fill(&t, cmp, &cmp->blocks[b], u, calm);
+		tt_print_fitted(&t, out);
+		tt_free(&t);
+	}
 }
 
 void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out)
@@ -294,21 +396,22 @@ void sb_cmp_print_text(const struct sb_cmp *cmp, const char *machine, FILE *out)
 
 	metric_unit(cmp->metric, block_max_median(cmp), &u);
 	print_heading(cmp, machine, out);
-	for (int b = 0; b < cmp->nr_blocks; b++) {
-		struct text_table t;
-
-		fputc('\n', out);
-		if (cmp->nr_blocks > 1 || *cmp->blocks[b].title)
-			print_wrapped(out, cmp->blocks[b].title);
-		tt_fill(&t, cmp, &cmp->blocks[b], &u);
-		tt_print_fitted(&t, out);
-		tt_free(&t);
-	}
+	print_tables(cmp, &u, false, out);
 	if (cmp->nr_omitted)
 		fprintf(out, "\n%d configuration%s without %s %s runs not shown\n", cmp->nr_omitted,
 			cmp->nr_omitted > 1 ? "s" : "", cmp->by, cmp->levels[cmp->base]);
 	fputc('\n', out);
 	print_legend(cmp, out);
+	if (cmp->nr_levels < 2)
+		return;
+	print_disturbance(cmp, out);
+	if (!cmp->dist.nr_disturbed)
+		return;
+	fprintf(out, "\nWithout the %d disturbed run%s:\n", cmp->dist.nr_disturbed,
+		cmp->dist.nr_disturbed > 1 ? "s" : "");
+	print_tables(cmp, &u, true, out);
+	fputc('\n', out);
+	print_family(cmp, &cmp->fam_calm, out);
 }
 
 /* ---- report.md ---- */
@@ -414,10 +517,10 @@ static void tally_level(const struct sb_cmp *cmp, int l, struct tally *t)
 		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
 			const struct sb_cmp_cell *c = &cmp->blocks[b].rows[r].cells[l];
 
-			t->verdicts[c->verdict]++;
-			if (isfinite(c->ratio.est)) {
-				t->lo = fmin(t->lo, c->ratio.est);
-				t->hi = fmax(t->hi, c->ratio.est);
+			t->verdicts[c->all.verdict]++;
+			if (isfinite(c->all.ci.est)) {
+				t->lo = fmin(t->lo, c->all.ci.est);
+				t->hi = fmax(t->hi, c->all.ci.est);
 			}
 		}
 }
@@ -462,7 +565,8 @@ static void summary_section(const struct sb_rundir *res, FILE *out)
 	fprintf(out, "## ttl against sb and tro, in short\n\n"
 		"Does trylock-then-lock (ttl) cost more than separate branches (sb) or a"
 		" read-only wait (tro)?  Verdicts over every configuration below"
-		" (undecided: under %d runs, or a zero ttl median):\n\n", SB_MIN_REPS_FOR_VERDICT);
+		" (undecided: too few paired reps for any verdict, or a zero ttl"
+		" median):\n\n");
 	for (int i = 0; i < res->nr_docs; i++) {
 		const struct sb_csv_doc *doc = res->docs[i];
 
@@ -551,8 +655,10 @@ static void write_body(const struct sb_rundir *res, FILE *out)
 
 	fprintf(out, "# sheafbench results: %s\n\n", name ? name + 1 : res->dir);
 	fprintf(out, "Medians of the repetitions with 95%% percentile-bootstrap intervals;"
-		" a ratio gets a verdict only when its interval excludes 1 and both sides"
-		" have at least %d runs.\n\n", SB_MIN_REPS_FOR_VERDICT);
+		" ratios are medians of the per-rep ratios (paired) with exact sign-test"
+		" intervals, and a ratio gets a verdict only when it survives"
+		" Benjamini-Hochberg (FDR %.0f%%) over the ratios of its table; each '='"
+		" shows the smallest change it would have detected.\n\n", 100 * SB_VD_FDR);
 	machine_section(res, out);
 	summary_section(res, out);
 	blocks_section(res, out);

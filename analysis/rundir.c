@@ -45,7 +45,7 @@ static int load_doc(struct sb_rundir *res, const char *path, char *err, size_t l
 
 	if (!doc)
 		return -1;
-	if (check_runs_columns(doc, err, len) < 0) {
+	if (check_runs_columns(doc, err, len) < 0 || sb_runs_check(doc, err, len) < 0) {
 		sb_csv_doc_free(doc);
 		return -1;
 	}

@@ -1,7 +1,10 @@
 /*
  * summary.c - sb_cmp_build(): one metric of one runs file, grouped
  * (group.c), configurations without a baseline run left out, and every cell
- * summarized: bootstrap median, ratio to the baseline, verdict (stats.c).
+ * summarized: bootstrap median (stats.c); ratio to the baseline from the
+ * per-rep ratios where the reps pair, else unpaired and said so; verdicts
+ * corrected over the family of ratio cells, with the change each could
+ * have detected (verdict.c); the same again without disturbed runs.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -20,30 +23,192 @@ static int row_cmp(const void *a, const void *b)
 	return (dx > dy) - (dx < dy);
 }
 
+/* ---- ratios to the baseline ---- */
+
+/* How many values of c are used (calm: undisturbed ones only). */
+static int nr_used(const struct sb_cmp_cell *c, bool calm)
+{
+	int n = 0;
+
+	for (int i = 0; i < c->n; i++)
+		n += !(calm && c->disturbed[i]);
+	return n;
+}
+
+/* The one value of c from rep, -1 if none, -2 if several. */
+static int value_of_rep(const struct sb_cmp_cell *c, int rep)
+{
+	int found = -1;
+
+	for (int i = 0; i < c->n; i++)
+		if (c->rep[i] == rep) {
+			if (found >= 0)
+				return -2;
+			found = i;
+		}
+	return found;
+}
+
+/*
+ * The values of c and base paired by rep into x, y (calm: pairs with a
+ * disturbed run left out).  Returns the pairs, or -1 and why not: the
+ * reps must identify runs, and most runs must find their partner.
+ */
+static int pair_by_rep(const struct sb_cmp_cell *c, const struct sb_cmp_cell *base, bool calm,
+		       double *x, double *y, char *why, size_t len)
+{
+	int np = 0, nc = nr_used(c, calm), nb = nr_used(base, calm);
+
+	for (int i = 0; i < c->n; i++) {
+		int j;
+
+		if (c->rep[i] < 0) {
+			snprintf(why, len, "no rep column");
+			return -1;
+		}
+		if (value_of_rep(c, c->rep[i]) == -2 || (j = value_of_rep(base, c->rep[i])) == -2) {
+			snprintf(why, len, "rep %d twice in one configuration", c->rep[i]);
+			return -1;
+		}
+		if (j < 0 || (calm && (c->disturbed[i] || base->disturbed[j])))
+			continue;
+		x[np] = c->v[i];
+		y[np++] = base->v[j];
+	}
+	if (np < 2 || 2 * np < (nc > nb ? nc : nb)) {
+		snprintf(why, len, "only %d of %d reps in common", np, nc > nb ? nc : nb);
+		return -1;
+	}
+	return np;
+}
+
+static int used_values(const struct sb_cmp_cell *c, bool calm, double *x)
+{
+	int n = 0;
+
+	for (int i = 0; i < c->n; i++)
+		if (!(calm && c->disturbed[i]))
+			x[n++] = c->v[i];
+	return n;
+}
+
+static void ratio_build(struct sb_cmp_ratio *rt, const struct sb_cmp_cell *c,
+			const struct sb_cmp_cell *base, bool calm, char *why, size_t len)
+{
+	int most = c->n > base->n ? c->n : base->n;
+	double *x = sb_xcalloc(most, sizeof(double)), *y = sb_xcalloc(most, sizeof(double));
+	int np = pair_by_rep(c, base, calm, x, y, why, len);
+
+	if (np >= 0) {
+		sb_vd_cell_paired(&rt->vd, x, y, np);
+	} else {
+		int nx = used_values(c, calm, x), ny = used_values(base, calm, y);
+
+		sb_vd_cell_unpaired(&rt->vd, x, nx, y, ny);
+	}
+	free(x);
+	free(y);
+}
+
 static void summarize_row(struct sb_cmp *cmp, struct sb_cmp_row *row, int nr_boot)
 {
 	struct sb_cmp_cell *base = &row->cells[cmp->base];
-	int dir = sb_metric_direction(cmp->metric);
 
 	for (int l = 0; l < cmp->nr_levels; l++) {
 		struct sb_cmp_cell *c = &row->cells[l];
-		char label[2300];
+		char label[2300], why[96];
 
 		snprintf(label, sizeof(label), "%s\x1f%s", row->key, cmp->levels[l]);
 		c->med = sb_boot_median(c->v, c->n, nr_boot, sb_seed_of(cmp->metric, label));
-		c->ratio = sb_boot_ratio(c->v, c->n, base->v, base->n, nr_boot,
-					 sb_seed_of(label, cmp->levels[cmp->base]));
-		if (l == cmp->base)
-			c->verdict = SB_VERDICT_SAME;
-		else if (c->n < SB_MIN_REPS_FOR_VERDICT || base->n < SB_MIN_REPS_FOR_VERDICT)
-			c->verdict = SB_VERDICT_UNKNOWN;
-		else
-			c->verdict = sb_verdict_of(&c->ratio, dir);
+		if (l != cmp->base) {
+			ratio_build(&c->all, c, base, false, c->unpaired, sizeof(c->unpaired));
+			cmp->nr_unpaired += c->unpaired[0] != '\0';
+			if (cmp->dist.nr_disturbed)
+				ratio_build(&c->calm, c, base, true, why, sizeof(why));
+		}
 		if (c->n && (!cmp->min_n || c->n < cmp->min_n))
 			cmp->min_n = c->n;
 		if (c->n > cmp->max_n)
 			cmp->max_n = c->n;
 	}
+}
+
+/* ---- the family: Benjamini-Hochberg over every ratio cell ---- */
+
+static void ratio_finish(struct sb_cmp_ratio *rt, int dir, double alpha)
+{
+	const struct sb_vd_cell *vd = &rt->vd;
+
+	rt->ci = (struct sb_ci){ .est = vd->est, .lo = vd->lo, .hi = vd->hi,
+				 .valid = vd->nv > 0 && !isnan(vd->lo) };
+	if (!vd->nv || isnan(vd->est) || !vd->reachable)
+		rt->verdict = SB_VERDICT_UNKNOWN;
+	else if (!vd->mark)
+		rt->verdict = SB_VERDICT_SAME;
+	else
+		rt->verdict = vd->mark * dir > 0 ? SB_VERDICT_BETTER : SB_VERDICT_WORSE;
+	rt->mde = rt->verdict == SB_VERDICT_SAME ? sb_vd_cell_detectable(vd, alpha) : NAN;
+	rt->digits = sb_vd_digits(vd);
+}
+
+typedef void (*ratio_fn)(struct sb_cmp *cmp, struct sb_cmp_cell *c, bool calm, void *arg);
+
+/* fn on the ratio cells (not the baseline's) of every table */
+static void for_each_ratio(struct sb_cmp *const *cmps, int n, bool calm, ratio_fn fn, void *arg)
+{
+	for (int i = 0; i < n; i++) {
+		struct sb_cmp *cmp = cmps[i];
+
+		if (calm && !cmp->dist.nr_disturbed)
+			continue;
+		for (int b = 0; b < cmp->nr_blocks; b++)
+			for (int r = 0; r < cmp->blocks[b].nr_rows; r++)
+				for (int l = 0; l < cmp->nr_levels; l++)
+					if (l != cmp->base)
+						fn(cmp, &cmp->blocks[b].rows[r].cells[l], calm, arg);
+	}
+}
+
+struct family_walk {
+	struct sb_vd_cell **cells;
+	int n;
+	struct sb_cmp_family fam;
+};
+
+static void collect_cell(struct sb_cmp *cmp, struct sb_cmp_cell *c, bool calm, void *arg)
+{
+	struct family_walk *w = arg;
+
+	(void)cmp;
+	w->cells = sb_xrealloc(w->cells, (w->n + 1) * sizeof(*w->cells));
+	w->cells[w->n++] = calm ? &c->calm.vd : &c->all.vd;
+}
+
+static void finish_cell(struct sb_cmp *cmp, struct sb_cmp_cell *c, bool calm, void *arg)
+{
+	struct family_walk *w = arg;
+
+	ratio_finish(calm ? &c->calm : &c->all, sb_metric_direction(cmp->metric), w->fam.alpha);
+}
+
+static void family_decide(struct sb_cmp *const *cmps, int n, bool calm)
+{
+	struct family_walk w = { .fam.q = SB_VD_FDR };
+
+	for_each_ratio(cmps, n, calm, collect_cell, &w);
+	w.fam.nr_cells = w.n;
+	w.fam.size = sb_vd_family_decide(w.cells, w.n, w.fam.q, &w.fam.marked);
+	w.fam.alpha = sb_vd_family_alpha(w.fam.marked, w.fam.size, w.fam.q);
+	for_each_ratio(cmps, n, calm, finish_cell, &w);
+	for (int i = 0; i < n; i++)
+		*(calm ? &cmps[i]->fam_calm : &cmps[i]->fam) = w.fam;
+	free(w.cells);
+}
+
+void sb_cmp_decide(struct sb_cmp *const *cmps, int n)
+{
+	family_decide(cmps, n, false);
+	family_decide(cmps, n, true);
 }
 
 static int resolve_columns(struct sb_cmp *cmp, const struct sb_cmp_opts *o, int *bc,
@@ -71,8 +236,15 @@ static int resolve_columns(struct sb_cmp *cmp, const struct sb_cmp_opts *o, int 
 static void block_free(struct sb_cmp *cmp, struct sb_cmp_block *blk)
 {
 	for (int r = 0; r < blk->nr_rows; r++) {
-		for (int l = 0; l < cmp->nr_levels; l++)
-			free(blk->rows[r].cells[l].v);
+		for (int l = 0; l < cmp->nr_levels; l++) {
+			struct sb_cmp_cell *c = &blk->rows[r].cells[l];
+
+			free(c->v);
+			free(c->rep);
+			free(c->disturbed);
+			sb_vd_cell_free(&c->all.vd);
+			sb_vd_cell_free(&c->calm.vd);
+		}
 		for (int i = 0; i < cmp->nr_key_cols; i++)
 			free(blk->rows[r].params[i]);
 		free(blk->rows[r].params);
@@ -146,6 +318,8 @@ int sb_cmp_build(const struct sb_csv_doc *doc, const struct sb_cmp_opts *o,
 		for (int r = 0; r < blk->nr_rows; r++)
 			summarize_row(cmp, &blk->rows[r], o->nr_boot > 0 ? o->nr_boot : SB_NR_BOOT);
 	}
+	if (!rc)
+		sb_cmp_decide(&cmp, 1);
 	if (rc)
 		sb_cmp_free(cmp);
 	return rc;
@@ -167,5 +341,6 @@ void sb_cmp_free(struct sb_cmp *cmp)
 	free(cmp->by);
 	free(cmp->row_param);
 	free(cmp->fixed);
+	sb_disturb_free(&cmp->dist);
 	memset(cmp, 0, sizeof(*cmp));
 }

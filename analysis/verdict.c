@@ -30,21 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "verdict.h"
+#include "analysis.h"
 
 /* Above this many pairwise differences the Mann-Whitney null is normal. */
 #define MW_EXACT_MAX	2500
-
-static void *vd_calloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p) {
-		fputs("sheafbench: out of memory\n", stderr);
-		exit(1);
-	}
-	return p;
-}
 
 static int double_cmp(const void *a, const void *b)
 {
@@ -105,7 +94,7 @@ static double binom_upper(int n, int k, double q)
 
 static double *sign_null_cdf(int n)
 {
-	double *f = vd_calloc(n + 1, sizeof(double)), acc = 0, pmf = ldexp(1, -n);
+	double *f = sb_xcalloc(n + 1, sizeof(double)), acc = 0, pmf = ldexp(1, -n);
 
 	for (int u = 0; u <= n; u++) {
 		/* C(n, u) / 2^n by recurrence; lgamma where 2^-n underflows */
@@ -125,9 +114,9 @@ static double *sign_null_cdf(int n)
 static double *mw_exact_cdf(int n1, int n2)
 {
 	int N = n1 * n2;
-	double *prev = vd_calloc((size_t)(n2 + 1) * (N + 1), sizeof(double));
-	double *cur = vd_calloc((size_t)(n2 + 1) * (N + 1), sizeof(double));
-	double *f = vd_calloc(N + 1, sizeof(double)), acc = 0;
+	double *prev = sb_xcalloc((size_t)(n2 + 1) * (N + 1), sizeof(double));
+	double *cur = sb_xcalloc((size_t)(n2 + 1) * (N + 1), sizeof(double));
+	double *f = sb_xcalloc(N + 1, sizeof(double)), acc = 0;
 
 	for (int b = 0; b <= n2; b++)
 		prev[(size_t)b * (N + 1)] = 1;			/* a = 0: U = 0 */
@@ -162,7 +151,7 @@ static double *mw_null_cdf(int n1, int n2)
 
 	if (N <= MW_EXACT_MAX)
 		return mw_exact_cdf(n1, n2);
-	f = vd_calloc(N + 1, sizeof(double));
+	f = sb_xcalloc(N + 1, sizeof(double));
 	for (int u = 0; u <= N; u++)
 		f[u] = norm_cdf((u + 0.5 - N / 2.0) / sd);
 	f[N] = 1;
@@ -204,7 +193,7 @@ int sb_vd_cell_paired(struct sb_vd_cell *c, const double *var, const double *bas
 {
 	memset(c, 0, sizeof(*c));
 	c->paired = true;
-	c->v = vd_calloc(n, sizeof(double));
+	c->v = sb_xcalloc(n, sizeof(double));
 	for (int i = 0; i < n; i++)
 		if (var[i] > 0 && base[i] > 0 && isfinite(var[i]) && isfinite(base[i]))
 			c->v[c->nv++] = log(var[i]) - log(base[i]);
@@ -227,13 +216,13 @@ static int positive_logs(const double *x, int n, double *out)
 int sb_vd_cell_unpaired(struct sb_vd_cell *c, const double *var, int n,
 			const double *base, int n_base)
 {
-	double *lv = vd_calloc(n, sizeof(double)), *lb = vd_calloc(n_base, sizeof(double));
+	double *lv = sb_xcalloc(n, sizeof(double)), *lb = sb_xcalloc(n_base, sizeof(double));
 
 	memset(c, 0, sizeof(*c));
 	c->n = positive_logs(var, n, lv);
 	c->n_base = positive_logs(base, n_base, lb);
 	c->nv = c->n * c->n_base;
-	c->v = vd_calloc(c->nv, sizeof(double));
+	c->v = sb_xcalloc(c->nv, sizeof(double));
 	for (int i = 0; i < c->n; i++)
 		for (int j = 0; j < c->n_base; j++)
 			c->v[i * c->n_base + j] = lv[i] - lb[j];
@@ -290,7 +279,7 @@ void sb_vd_cell_decide(struct sb_vd_cell *c, double alpha)
 /* Robust spread of x (need not be sorted): min(sd, IQR / 1.349). */
 static double robust_scale(const double *x, int n)
 {
-	double *s = vd_calloc(n, sizeof(double)), mean = 0, ss = 0, iqr, sd;
+	double *s = sb_xcalloc(n, sizeof(double)), mean = 0, ss = 0, iqr, sd;
 
 	if (n < 2) {
 		free(s);
@@ -370,7 +359,7 @@ static void noise_smooth(struct noise *z)
 static double paired_detectable(const struct sb_vd_cell *c, int k)
 {
 	int need = c->nv - k + 1;
-	double *r = vd_calloc(c->nv, sizeof(double)), med = median_sorted(c->v, c->nv);
+	double *r = sb_xcalloc(c->nv, sizeof(double)), med = median_sorted(c->v, c->nv);
 	double q_lo = 0.5, q_hi = 1, delta = 0;
 	struct noise z = { r, c->nv, 0, 1, 1 };
 
@@ -408,7 +397,7 @@ static double unpaired_detectable(const struct sb_vd_cell *c, double alpha)
 	if (target >= 1)
 		return NAN;
 	/* pairwise differences around their Hodges-Lehmann centre */
-	d = vd_calloc(N, sizeof(double));
+	d = sb_xcalloc(N, sizeof(double));
 	for (int i = 0; i < N; i++)
 		d[i] = c->v[i] - med;
 	z.r = d;
@@ -439,7 +428,7 @@ double sb_vd_family_alpha(int nr_marked, int family, double q)
 
 int sb_vd_family_decide(struct sb_vd_cell *const *cells, int m, double q, int *nr_marked)
 {
-	double *p = vd_calloc(m, sizeof(double)), alpha;
+	double *p = sb_xcalloc(m, sizeof(double)), alpha;
 	int fam = 0, r = 0;
 
 	for (int i = 0; i < m; i++)

@@ -44,7 +44,7 @@ grep -q '^### lock: rmw_per_acq by pattern' "$r" || bad "report: no rmw block"
 grep -q '^### lock: acq_bounces_per_acq by pattern' "$r" || bad "report: no bounces block"
 grep -q '^!\[lock-acq_per_s\](plots/lock-acq_per_s.png)' "$r" || bad "report: no image"
 grep -q 'mcs.*not built in this fixture' "$r" || bad "report: errors.log not listed"
-grep -q "^| \`lock:kind=qspin:pattern=sb:threads=4\` | 1 2 3 4 5 |$" "$r" || bad "report: runs table"
+grep -q "^| \`lock:kind=qspin:pattern=sb:threads=4\` | 1 2 3 4 5 6 7 8 9 10 |$" "$r" || bad "report: runs table"
 grep -q '^### churn: ops_per_s by allocator' "$r" || bad "report: no allocator block"
 ls "$tmp/r" | grep -q 'report.md.tmp' && bad "temporary report file left behind"
 
