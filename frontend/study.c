@@ -27,14 +27,14 @@
 
 struct study_opts {
 	const char *study;	/* name or path */
-	const char *reps, *duration, *seed, *out, *resume, *perf_events;
+	const char *reps, *duration, *seed, *out, *resume, *perf_events, *until, *budget;
 	bool perf_stat, c2c, dry_run;
 };
 
 static const char study_usage[] =
 	"usage: sheafbench study [STUDY|FILE] [--reps N] [--duration D] [--out DIR]\n"
 	"                        [--resume DIR] [--perf-stat] [--perf-events LIST] [--c2c]\n"
-	"                        [--seed N] [--dry-run]\n"
+	"                        [--seed N] [--dry-run] [--until PCT [--budget D]]\n"
 	"\n"
 	"Runs every variant of a study file (scripts/studies/STUDY.study, default 'quick')\n"
 	"N times, interleaved (all variants of rep 1, then rep 2, ...; shuffled within a rep\n"
@@ -50,12 +50,17 @@ static const char study_usage[] =
 	"  --perf-events L   event list for --perf-stat (default " SB_STUDY_PERF_EVENTS ")\n"
 	"  --c2c             one `perf c2c record` per variant after the runs (needs a PMU)\n"
 	"  --seed N          shuffle seed (default: from the clock; recorded in meta.json)\n"
-	"  --dry-run         print the variants and commands, run nothing, write nothing\n";
+	"  --dry-run         print the variants and commands, run nothing, write nothing\n"
+	"  --until PCT       after the study's reps, add rounds (one rep of every variant)\n"
+	"                    until every ratio to the baseline is within +-PCT (e.g. 3%),\n"
+	"                    judged by confidence sequences valid at every look (95%,\n"
+	"                    Bonferroni over the ratios); final intervals in DIR/until.txt\n"
+	"  --budget D        stop adding rounds when the next would pass D (default 1h)\n";
 
 static void parse_opts(int argc, char **argv, struct study_opts *o)
 {
 	enum { O_REPS = 256, O_DURATION, O_OUT, O_RESUME, O_PERF, O_EVENTS, O_C2C, O_SEED,
-	       O_DRY, O_HELP };
+	       O_DRY, O_UNTIL, O_BUDGET, O_HELP };
 	static const struct option longopts[] = {
 		{ "reps", required_argument, NULL, O_REPS },
 		{ "duration", required_argument, NULL, O_DURATION },
@@ -66,6 +71,8 @@ static void parse_opts(int argc, char **argv, struct study_opts *o)
 		{ "c2c", no_argument, NULL, O_C2C },
 		{ "seed", required_argument, NULL, O_SEED },
 		{ "dry-run", no_argument, NULL, O_DRY },
+		{ "until", required_argument, NULL, O_UNTIL },
+		{ "budget", required_argument, NULL, O_BUDGET },
 		{ "help", no_argument, NULL, O_HELP },
 		{ 0 }
 	};
@@ -90,6 +97,8 @@ static void parse_opts(int argc, char **argv, struct study_opts *o)
 		case O_C2C:	o->c2c = true; break;
 		case O_SEED:	o->seed = optarg; break;
 		case O_DRY:	o->dry_run = true; break;
+		case O_UNTIL:	o->until = optarg; break;
+		case O_BUDGET:	o->budget = optarg; break;
 		case O_HELP:
 			fputs(study_usage, stdout);
 			exit(0);
@@ -429,14 +438,57 @@ static int finish(struct sb_study_ctx *c)
 	return c->failed ? 1 : 0;
 }
 
+/* --until 3% (or 3): the target half-width of every ratio's interval, a fraction. */
+struct until_opts {
+	double pct;		/* 0: not asked for */
+	uint64_t budget_ns;
+};
+
+static void parse_until(const struct study_opts *o, struct until_opts *u)
+{
+	char val[32];
+	size_t n;
+
+	u->pct = 0;
+	u->budget_ns = 3600 * NS_PER_S;
+	if (o->budget && !o->until)
+		sb_die_usage("study", "--budget: '%s' needs --until", o->budget);
+	if (!o->until)
+		return;
+	if (o->resume)
+		sb_die_usage("study", "--until: '%s' does not go with --resume", o->until);
+	snprintf(val, sizeof(val), "%s", o->until);
+	n = strlen(val);
+	if (n && val[n - 1] == '%')
+		val[n - 1] = '\0';
+	u->pct = sb_parse_double("study", "--until", val, 0.1, 50) / 100;
+	if (o->budget)
+		u->budget_ns = sb_parse_duration_ns("study", "--budget", o->budget);
+}
+
+/* After --until, study.study says how many reps the directory holds. */
+static void record_reps(const struct sb_study_ctx *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	sb_study_write(&c->st, f);
+	fclose(f);
+	write_text(c->dir, "study.study", text);
+	free(text);
+}
+
 int cmd_study(int argc, char **argv)
 {
+	struct until_opts until;
 	struct sb_study_ctx c = { 0 };
 	struct study_opts o;
 	char *skipped = NULL, err[512];
 	int ret;
 
 	parse_opts(argc, argv, &o);
+	parse_until(&o, &until);
 	load_study(&o, &c.st);
 	apply_overrides(&o, &c.st);
 	c.perf_events = c.st.perf_events ? c.st.perf_events : SB_STUDY_PERF_EVENTS;
@@ -459,7 +511,12 @@ int cmd_study(int argc, char **argv)
 	prepare_dir(&c, o.resume);
 	sb_study_meta_write(&c, argc, argv, skipped, o.resume);
 	sb_child_forward_signals();
-	sb_study_execute(&c);
+	if (until.pct > 0) {
+		sb_study_until(&c, until.pct, until.budget_ns);
+		record_reps(&c);
+	} else {
+		sb_study_execute(&c);
+	}
 	if (c.st.c2c)
 		sb_study_record_c2c(&c);
 	ret = finish(&c);

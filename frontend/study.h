@@ -159,5 +159,9 @@ void sb_study_execute(struct sb_study_ctx *c);
 void sb_study_meta_write(struct sb_study_ctx *c, int argc, char **argv, const char *skipped,
 			 bool resume);
 void sb_study_record_c2c(struct sb_study_ctx *c);
+/* study_until.c: rounds (c->st.reps is the first batch) until every ratio to
+ * its baseline is within +-pct (a fraction) or budget_ns is spent; the final
+ * intervals go to stderr and DIR/until.txt, c->st.reps is the rounds run. */
+void sb_study_until(struct sb_study_ctx *c, double pct, uint64_t budget_ns);
 
 #endif /* SB_FRONTEND_STUDY_H */
