@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "frontend.h"
 #include "harness.h"
 
@@ -163,27 +164,28 @@ static void print_rows(const struct c2c_args *a, const struct sb_c2c_result *res
 
 int cmd_c2c(int argc, char **argv)
 {
-	struct c2c_args *a = calloc(1, sizeof(*a));
+	struct c2c_args *a = sb_xcalloc(1, sizeof(*a));	/* exit 1 if out of memory */
+	const char *synthetic = getenv("SHEAFBENCH_TOPOLOGY");
 	struct sb_c2c_result *res;
 	struct sb_topology *t;
 	char err[256];
 
-	if (!a)
-		return 1;
 	a->samples = 200;
 	parse_args(argc, argv, a);
-	t = sb_topology_load(NULL, err, sizeof(err));
-	if (!t)
-		sb_die_usage("c2c", "topology: %s", err);
-	if (sb_topology_is_synthetic(t))
+	if (synthetic && *synthetic)
 		sb_die_usage("c2c", "SHEAFBENCH_TOPOLOGY: '%s' is not allowed (c2c measures this "
-			     "machine; unset it)", getenv("SHEAFBENCH_TOPOLOGY"));
+			     "machine; unset it)", synthetic);
+	/* this machine's topology failing to load is not bad input: exit 1 */
+	t = sb_topology_load(NULL, err, sizeof(err));
+	if (!t) {
+		fprintf(stderr, "sheafbench c2c: topology: %s\n", err);
+		free(a);
+		return 1;
+	}
 	check_cpus(a, t, cpu_list_arg(argc, argv));
 	if (a->nr_cpus < 2)
 		sb_die_usage("c2c", "--cpus: this machine has %d CPU (at least two needed)", a->nr_cpus);
-	res = calloc((size_t)a->nr_cpus * a->nr_cpus, sizeof(*res));
-	if (!res)
-		sb_die_usage("c2c", "--cpus: too many CPUs for memory");
+	res = sb_xcalloc((size_t)a->nr_cpus * a->nr_cpus, sizeof(*res));
 	measure_pairs(a, t, res);
 	if (a->fmt == SB_FMT_TABLE)
 		print_matrix(a, res);
