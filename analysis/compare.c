@@ -6,7 +6,6 @@
  * The command only: loading is rundir.c, grouping group.c, statistics
  * summary.c and stats.c, the changelog text report.c.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,19 +61,15 @@ static void report_cmp(const struct sb_cmp *cmp, struct sb_report *rep)
 
 /* ---- the command ---- */
 
-static void compare_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: sheafbench compare RESULTS_DIR|RUNS_CSV [options]\n"
-		"  --metric COL     figure to compare (default: the throughput column, *_per_s)\n"
-		"  --by COL         compared dimension (default: pattern)\n"
-		"  --baseline V     value of --by the others are divided by (default: ttl)\n"
-		"  --rows COL       parameter along the rows (default: threads)\n"
-		"  --format F       table (changelog text, <= 72 columns), csv or json\n"
-		"Medians of the repetitions with 95%% percentile-bootstrap intervals (%d\n"
-		"resamples, fixed seeds: the same directory always prints the same text);\n"
-		"a verdict only where the ratio's interval excludes 1.\n", SB_NR_BOOT);
-}
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
+static const char compare_usage[] =
+	"usage: sheafbench compare RESULTS_DIR|RUNS_CSV [options]\n"
+	"Medians of the repetitions with 95% percentile-bootstrap intervals (" STR(SB_NR_BOOT) "\n"
+	"resamples, fixed seeds: the same directory always prints the same text);\n"
+	"a verdict only where the ratio's interval excludes 1.  --format table is the\n"
+	"changelog text, <= 72 columns.";
 
 struct compare_args {
 	struct sb_cmp_opts o;
@@ -84,37 +79,22 @@ struct compare_args {
 
 static void parse_compare_args(int argc, char **argv, struct compare_args *a)
 {
-	static const struct option longopts[] = {
-		{ "metric", required_argument, NULL, 'm' },
-		{ "by", required_argument, NULL, 'b' },
-		{ "baseline", required_argument, NULL, 'B' },
-		{ "rows", required_argument, NULL, 'r' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	struct sb_option opts[] = {
+		SB_OPT_ARG("RESULTS_DIR", &a->dir, "a results directory, or one runs*.csv"),
+		SB_OPT_STRING("metric", &a->o.metric, "COL",
+			      "figure to compare (default: the throughput column, *_per_s)"),
+		SB_OPT_STRING("by", &a->o.by, "COL", "compared dimension (default: pattern)"),
+		SB_OPT_STRING("baseline", &a->o.baseline, "V",
+			      "value of --by the others are divided by (default: ttl)"),
+		SB_OPT_STRING("rows", &a->o.rows, "COL", "parameter along the rows (default: threads)"),
+		SB_OPT_FORMAT(&a->format),
+		SB_OPT_END,
 	};
-	int ch;
 
-	memset(a, 0, sizeof(*a));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'm': a->o.metric = optarg; break;
-		case 'b': a->o.by = optarg; break;
-		case 'B': a->o.baseline = optarg; break;
-		case 'r': a->o.rows = optarg; break;
-		case 'f': a->format = sb_parse_format(argv[0], optarg); break;
-		case 'h': compare_usage(stdout); exit(0);
-		default:
-			sb_die_usage(argv[0], "%s: unknown option or missing value (see --help)",
-				     argv[optind - 1]);
-		}
-	}
-	if (optind != argc - 1)
-		sb_die_usage(argv[0], "expected one RESULTS_DIR, got %d arguments (see --help)",
-			     argc - optind);
-	a->dir = argv[optind];
+	if (sb_parse_options(argv[0], opts, argc, argv, compare_usage) == SB_OPTIONS_HELP)
+		exit(0);
+	if (!a->dir)
+		sb_die_usage(argv[0], "RESULTS_DIR: missing (see --help)");
 }
 
 /*
@@ -155,7 +135,7 @@ static int build_all(const struct sb_rundir *res, const struct sb_cmp_opts *o,
 
 int cmd_compare(int argc, char **argv)
 {
-	struct compare_args a;
+	struct compare_args a = { .format = SB_FMT_TABLE };
 	struct sb_rundir res;
 	struct sb_cmp *cmps;
 	int n;

@@ -83,7 +83,7 @@ static char **worker_argv(int argc, char **argv, const char *path, const char **
 	out[n++] = (char *)path;
 	out[n++] = argv[0];
 	for (int i = 1; i < argc; i++) {
-		const char *v = option_value(argv[0], argc, argv, &i, "--pattern");
+		const char *v = sb_option_match(argv[0], argc, argv, &i, "pattern");
 
 		if (v)
 			*pattern = v;
@@ -98,7 +98,7 @@ static int find_allocator(int argc, char **argv)
 	int allocator = 0;
 
 	for (int i = 1; i < argc; i++) {
-		const char *v = option_value(argv[0], argc, argv, &i, "--allocator");
+		const char *v = sb_option_match(argv[0], argc, argv, &i, "allocator");
 
 		if (v)
 			allocator = sb_parse_choice(argv[0], "--allocator", v, allocators);
