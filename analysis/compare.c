@@ -7,7 +7,6 @@
  * The command only: loading is rundir.c, grouping group.c, statistics
  * summary.c and stats.c, the changelog text report.c.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,67 +88,52 @@ static void report_cmp(const struct sb_cmp *cmp, struct sb_report *rep, const ch
 
 /* ---- the command ---- */
 
-static void compare_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: sheafbench compare RESULTS_DIR|RUNS_CSV... [options]\n"
-		"  --metric COL     figure to compare (default: the throughput column, *_per_s)\n"
-		"  --by COL         compared dimension (default: pattern)\n"
-		"  --baseline V     value of --by the others are divided by (default: ttl)\n"
-		"  --rows COL       parameter along the rows (default: threads)\n"
-		"  --format F       table (changelog text, <= 72 columns), csv or json\n"
-		"Ratios are formed within each rep (paired) and summarized by the median of\n"
-		"the per-rep ratios with an exact sign-test interval; where reps do not pair,\n"
-		"unpaired (Hodges-Lehmann) and said so.  Verdicts are corrected over all the\n"
-		"ratio cells of one results directory (Benjamini-Hochberg, FDR %.0f%%); each\n"
-		"'=' shows the smallest change it would have detected (%.0f%% power).  Runs\n"
-		"disturbed beyond thresholds (steal, switches, migrations, CPU/wall) are\n"
-		"counted and the verdicts shown with and without them.  Several directories\n"
-		"are shown one section each, never pooled (they may be other machines).\n"
-		"Baseline medians: 95%% percentile bootstrap (%d resamples, fixed seeds).\n",
-		100 * SB_VD_FDR, 100 * SB_VD_POWER, SB_NR_BOOT);
-}
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+#define COMPARE_MAX_DIRS	4
+
+static const char compare_usage[] =
+	"usage: sheafbench compare RESULTS_DIR|RUNS_CSV [DIR...] [options]\n"
+	"Ratios are formed within each rep (paired): the median of the per-rep ratios\n"
+	"with an exact sign-test interval; where reps do not pair, unpaired (Hodges-\n"
+	"Lehmann) and said so.  Verdicts survive Benjamini-Hochberg (FDR 5%) over all\n"
+	"ratio cells of one results directory; each '=' shows the smallest change it\n"
+	"would have detected (80% power).  Runs disturbed beyond thresholds (steal,\n"
+	"switches, migrations, CPU/wall) are counted and the verdicts shown with and\n"
+	"without them.  Several directories (up to " STR(COMPARE_MAX_DIRS) "): one section each, never\n"
+	"pooled.  Baseline medians: 95% percentile bootstrap (" STR(SB_NR_BOOT) " resamples, fixed\n"
+	"seeds).  --format table is the changelog text, <= 72 columns.";
 
 struct compare_args {
 	struct sb_cmp_opts o;
 	enum sb_format format;
-	char **dirs;
+	const char *dirs[COMPARE_MAX_DIRS];
 	int nr_dirs;
 };
 
 static void parse_compare_args(int argc, char **argv, struct compare_args *a)
 {
-	static const struct option longopts[] = {
-		{ "metric", required_argument, NULL, 'm' },
-		{ "by", required_argument, NULL, 'b' },
-		{ "baseline", required_argument, NULL, 'B' },
-		{ "rows", required_argument, NULL, 'r' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	struct sb_option opts[] = {
+		SB_OPT_ARG("RESULTS_DIR", &a->dirs[0], "a results directory, or one runs*.csv"),
+		SB_OPT_ARG("DIR", &a->dirs[1], "another one (another machine): its own section"),
+		SB_OPT_ARG("DIR", &a->dirs[2], "another one"),
+		SB_OPT_ARG("DIR", &a->dirs[3], "another one"),
+		SB_OPT_STRING("metric", &a->o.metric, "COL",
+			      "figure to compare (default: the throughput column, *_per_s)"),
+		SB_OPT_STRING("by", &a->o.by, "COL", "compared dimension (default: pattern)"),
+		SB_OPT_STRING("baseline", &a->o.baseline, "V",
+			      "value of --by the others are divided by (default: ttl)"),
+		SB_OPT_STRING("rows", &a->o.rows, "COL", "parameter along the rows (default: threads)"),
+		SB_OPT_FORMAT(&a->format),
+		SB_OPT_END,
 	};
-	int ch;
 
-	memset(a, 0, sizeof(*a));
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'm': a->o.metric = optarg; break;
-		case 'b': a->o.by = optarg; break;
-		case 'B': a->o.baseline = optarg; break;
-		case 'r': a->o.rows = optarg; break;
-		case 'f': a->format = sb_parse_format(argv[0], optarg); break;
-		case 'h': compare_usage(stdout); exit(0);
-		default:
-			sb_die_usage(argv[0], "%s: unknown option or missing value (see --help)",
-				     argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		sb_die_usage(argv[0], "expected a RESULTS_DIR (see --help)");
-	a->dirs = argv + optind;
-	a->nr_dirs = argc - optind;
+	if (sb_parse_options(argv[0], opts, argc, argv, compare_usage) == SB_OPTIONS_HELP)
+		exit(0);
+	if (!a->dirs[0])
+		sb_die_usage(argv[0], "RESULTS_DIR: missing (see --help)");
+	while (a->nr_dirs < COMPARE_MAX_DIRS && a->dirs[a->nr_dirs])
+		a->nr_dirs++;
 }
 
 /*
@@ -249,7 +233,7 @@ static void print_machines(const struct section *secs, int n, FILE *out)
 
 int cmd_compare(int argc, char **argv)
 {
-	struct compare_args a;
+	struct compare_args a = { .format = SB_FMT_TABLE };
 	struct section *secs;
 
 	parse_compare_args(argc, argv, &a);

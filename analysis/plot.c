@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
 #include <spawn.h>
 #include <stdlib.h>
@@ -560,48 +559,44 @@ int sb_plot_results(const struct sb_rundir *res, FILE *notes)
 	return pc.failed ? 1 : 0;
 }
 
-static void plot_usage(FILE *out)
+/* The header of --help; the options are listed from the table. */
+static void plot_usage(char *buf, size_t len)
 {
-	fprintf(out,
-		"usage: sheafbench plot RESULTS_DIR [--report]\n"
-		"  Writes RESULTS_DIR/plots/*.dat (medians, 95%% CI bounds) and draws them\n"
-		"  with gnuplot as PNG and SVG: throughput, RMWs and bounces per\n"
-		"  acquisition vs threads, latency percentiles, failure/retry rates and\n"
-		"  allocator bars, each when its data is present.\n"
-		"  --report   also write RESULTS_DIR/report.md (as `sheafbench report`)\n"
-		"Templates: $SHEAFBENCH_PLOTS_DIR, else %s.  gnuplot's own messages\n"
-		"go to RESULTS_DIR/plots/gnuplot.log.\n", templates_dir ? templates_dir : "(none found)");
+	snprintf(buf, len,
+		 "usage: sheafbench plot RESULTS_DIR [--report]\n"
+		 "  Writes RESULTS_DIR/plots/*.dat (medians, 95%% CI bounds) and draws them\n"
+		 "  with gnuplot as PNG and SVG: throughput, RMWs and bounces per\n"
+		 "  acquisition vs threads, latency percentiles, failure/retry rates and\n"
+		 "  allocator bars, each when its data is present.\n"
+		 "Templates: $SHEAFBENCH_PLOTS_DIR, else %s.  gnuplot's own messages\n"
+		 "go to RESULTS_DIR/plots/gnuplot.log.",
+		 templates_dir ? templates_dir : "(none found)");
 }
 
 int cmd_plot(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "report", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *dir = NULL;
+	bool report = false;
+	struct sb_option opts[] = {
+		SB_OPT_ARG("RESULTS_DIR", &dir, "a results directory"),
+		SB_OPT_BOOL("report", &report, "also write RESULTS_DIR/report.md (as `sheafbench report`)"),
+		SB_OPT_END,
 	};
 	struct sb_rundir res;
-	bool report = false;
-	char err[1024];
-	int ch, rc;
+	char err[1024], usage[1024];
+	int rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch == 'h') {
-			plot_usage(stdout);
-			return 0;
-		}
-		if (ch != 'r')
-			sb_die_usage(argv[0], "%s: unknown option (see --help)", argv[optind - 1]);
-		report = true;
+	plot_usage(usage, sizeof(usage));
+	if (sb_parse_options(argv[0], opts, argc, argv, usage) == SB_OPTIONS_HELP)
+		return 0;
+	if (!dir)
+		sb_die_usage(argv[0], "RESULTS_DIR: missing (see --help)");
+	if (!gnuplot_in_path()) {	/* a missing tool, not bad input: exit 1 */
+		fprintf(stderr, "sheafbench %s: gnuplot not found in PATH; install the Debian "
+			"package gnuplot-nox\n", argv[0]);
+		return 1;
 	}
-	if (optind != argc - 1)
-		sb_die_usage(argv[0], "expected one RESULTS_DIR, got %d arguments (see --help)",
-			     argc - optind);
-	if (!gnuplot_in_path())
-		sb_die_usage(argv[0], "gnuplot not found in PATH; install the Debian package gnuplot-nox");
-	if (sb_rundir_load(argv[optind], &res, err, sizeof(err)) < 0)
+	if (sb_rundir_load(dir, &res, err, sizeof(err)) < 0)
 		sb_die_usage(argv[0], "%s", err);
 	rc = sb_plot_results(&res, stderr);
 	if (report && sb_report_write(&res, err, sizeof(err)) < 0) {

@@ -10,7 +10,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -691,29 +690,23 @@ int sb_report_write(const struct sb_rundir *res, char *err, size_t errlen)
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *dir = NULL;
+	struct sb_option opts[] = {
+		SB_OPT_ARG("RESULTS_DIR", &dir, "a results directory"),
+		SB_OPT_END,
 	};
 	struct sb_rundir res;
 	char err[1024];
-	int ch;
 
-	optind = 0;
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (ch == 'h') {
-			printf("usage: sheafbench report RESULTS_DIR\n"
-			       "  Writes RESULTS_DIR/report.md: machine, changelog blocks for\n"
-			       "  throughput, RMWs and bounces, the plots, the runs and failures.\n");
-			return 0;
-		}
-		sb_die_usage(argv[0], "%s: unknown option (see --help)", argv[optind - 1]);
-	}
-	if (optind != argc - 1)
-		sb_die_usage(argv[0], "expected one RESULTS_DIR, got %d arguments (see --help)",
-			     argc - optind);
-	if (sb_rundir_load(argv[optind], &res, err, sizeof(err)) < 0)
+	if (sb_parse_options(argv[0], opts, argc, argv,
+			     "usage: sheafbench report RESULTS_DIR\n"
+			     "  Writes RESULTS_DIR/report.md: machine, changelog blocks for\n"
+			     "  throughput, RMWs and bounces, the plots, the runs and failures.")
+	    == SB_OPTIONS_HELP)
+		return 0;
+	if (!dir)
+		sb_die_usage(argv[0], "RESULTS_DIR: missing (see --help)");
+	if (sb_rundir_load(dir, &res, err, sizeof(err)) < 0)
 		sb_die_usage(argv[0], "%s", err);
 	if (sb_report_write(&res, err, sizeof(err)) < 0) {
 		fprintf(stderr, "sheafbench report: %s\n", err);

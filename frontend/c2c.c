@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis.h"
 #include "frontend.h"
 #include "harness.h"
 
@@ -15,44 +16,42 @@ struct c2c_args {
 	int cpus[MAX_CPUS];       /* logical CPUs of this machine's topology */
 	int nr_cpus;
 	enum sb_c2c_mode mode;
+	const char *cpu_list;     /* --cpus as given, for messages */
 	int samples;
 	enum sb_format fmt;
 };
 
-static void usage(FILE *out)
+static const char c2c_usage[] =
+	"usage: sheafbench c2c [--cpus LIST] [--mode cas|store] [--samples N] [--format F]\n"
+	"  One line bounced between two pinned threads, per pair of CPUs; a sample is 100\n"
+	"  round trips timed with the TSC; one-way latency = half a round trip.  --mode cas\n"
+	"  spins with compare-and-swap; store spins on loads, then a plain store (load after\n"
+	"  remote store).  --format table is a matrix of median [p10-p90] ns.";
+
+static void cpus_arg(const char *cmd, const char *opt, const char *val, void *data)
 {
-	fprintf(out,
-		"usage: sheafbench c2c [--cpus LIST] [--mode cas|store] [--samples N] [--format F]\n"
-		"  One line bounced between two pinned threads, per pair of CPUs; a sample is 100\n"
-		"  round trips timed with the TSC; one-way latency = half a round trip.\n"
-		"  --cpus LIST     CPUs (logical, as in `sheafbench topo`), e.g. 0,2,4-7 (default: all)\n"
-		"  --mode M        cas: spin with compare-and-swap (default); store: spin on loads,\n"
-		"                  then a plain store (load after remote store)\n"
-		"  --samples N     samples per pair, 10 to 100000 (default 200)\n"
-		"  --format F      table (default: a matrix of median [p10-p90] ns), csv or json\n");
+	struct c2c_args *a = data;
+
+	a->nr_cpus = sb_parse_cpu_list(cmd, opt, val, a->cpus, MAX_CPUS);
+	a->cpu_list = val;
 }
 
 static void parse_args(int argc, char **argv, struct c2c_args *a)
 {
 	static const char *const modes[] = { "cas", "store", NULL };
-	const char *v;
+	int mode = 0;
+	struct sb_option opts[] = {
+		SB_OPT_CALLBACK("cpus", "LIST", cpus_arg, a,
+				"CPUs (logical, as in `sheafbench topo`), e.g. 0,2,4-7 (default: all)"),
+		SB_OPT_CHOICE("mode", &mode, modes, "how the line is bounced"),
+		SB_OPT_INT("samples", &a->samples, 10, 100000, "samples per pair"),
+		SB_OPT_FORMAT(&a->fmt),
+		SB_OPT_END,
+	};
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			exit(0);
-		} else if ((v = option_value("c2c", argc, argv, &i, "--cpus"))) {
-			a->nr_cpus = sb_parse_cpu_list("c2c", "--cpus", v, a->cpus, MAX_CPUS);
-		} else if ((v = option_value("c2c", argc, argv, &i, "--mode"))) {
-			a->mode = sb_parse_choice("c2c", "--mode", v, modes) ? SB_C2C_STORE : SB_C2C_CAS;
-		} else if ((v = option_value("c2c", argc, argv, &i, "--samples"))) {
-			a->samples = (int)sb_parse_long("c2c", "--samples", v, 10, 100000);
-		} else if ((v = option_value("c2c", argc, argv, &i, "--format"))) {
-			a->fmt = sb_parse_format("c2c", v);
-		} else {
-			die_unknown_option("c2c", argv[i], "--cpus, --mode, --samples, --format, --help");
-		}
-	}
+	if (sb_parse_options("c2c", opts, argc, argv, c2c_usage) == SB_OPTIONS_HELP)
+		exit(0);
+	a->mode = mode ? SB_C2C_STORE : SB_C2C_CAS;
 }
 
 /* Every listed CPU must exist and appear once; default is all of them. */
@@ -76,17 +75,6 @@ static void check_cpus(struct c2c_args *a, const struct sb_topology *t, const ch
 	}
 	if (a->nr_cpus < 2)
 		sb_die_usage("c2c", "--cpus: '%s' is not allowed (at least two CPUs)", list);
-}
-
-static const char *cpu_list_arg(int argc, char **argv)
-{
-	for (int i = 1; i < argc; i++) {
-		if (!strncmp(argv[i], "--cpus=", 7))
-			return argv[i] + 7;
-		if (!strcmp(argv[i], "--cpus") && i + 1 < argc)
-			return argv[i + 1];
-	}
-	return "";
 }
 
 /* results[i * n + j] for i < j: cpus[i] initiates, cpus[j] responds. */
@@ -163,27 +151,28 @@ static void print_rows(const struct c2c_args *a, const struct sb_c2c_result *res
 
 int cmd_c2c(int argc, char **argv)
 {
-	struct c2c_args *a = calloc(1, sizeof(*a));
+	struct c2c_args *a = sb_xcalloc(1, sizeof(*a));	/* exit 1 if out of memory */
+	const char *synthetic = getenv("SHEAFBENCH_TOPOLOGY");
 	struct sb_c2c_result *res;
 	struct sb_topology *t;
 	char err[256];
 
-	if (!a)
-		return 1;
 	a->samples = 200;
 	parse_args(argc, argv, a);
-	t = sb_topology_load(NULL, err, sizeof(err));
-	if (!t)
-		sb_die_usage("c2c", "topology: %s", err);
-	if (sb_topology_is_synthetic(t))
+	if (synthetic && *synthetic)
 		sb_die_usage("c2c", "SHEAFBENCH_TOPOLOGY: '%s' is not allowed (c2c measures this "
-			     "machine; unset it)", getenv("SHEAFBENCH_TOPOLOGY"));
-	check_cpus(a, t, cpu_list_arg(argc, argv));
+			     "machine; unset it)", synthetic);
+	/* this machine's topology failing to load is not bad input: exit 1 */
+	t = sb_topology_load(NULL, err, sizeof(err));
+	if (!t) {
+		fprintf(stderr, "sheafbench c2c: topology: %s\n", err);
+		free(a);
+		return 1;
+	}
+	check_cpus(a, t, a->cpu_list ? a->cpu_list : "");
 	if (a->nr_cpus < 2)
 		sb_die_usage("c2c", "--cpus: this machine has %d CPU (at least two needed)", a->nr_cpus);
-	res = calloc((size_t)a->nr_cpus * a->nr_cpus, sizeof(*res));
-	if (!res)
-		sb_die_usage("c2c", "--cpus: too many CPUs for memory");
+	res = sb_xcalloc((size_t)a->nr_cpus * a->nr_cpus, sizeof(*res));
 	measure_pairs(a, t, res);
 	if (a->fmt == SB_FMT_TABLE)
 		print_matrix(a, res);

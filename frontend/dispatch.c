@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "allocator_list.h"
+#include "analysis.h"
 #include "frontend.h"
 #include "harness.h"
 #include "pattern_list.h"
@@ -44,14 +45,17 @@ static const struct { const char *soname, *package; } preloads[] = {
 };
 #undef ALLOCATOR_PRELOAD
 
+/* A missing /proc/self/exe is this system's failure, not bad input: exit 1. */
 static void worker_path(const char *cmd, const char *pattern, char *path, size_t len)
 {
 	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int rc = sb_self_exe(self, sizeof(self));
 
-	if (n < 0)
-		sb_die_usage(cmd, "cannot find my own binary (/proc/self/exe): %s", strerror(errno));
-	self[n] = '\0';
+	if (rc) {
+		fprintf(stderr, "sheafbench %s: cannot find my own binary (/proc/self/exe): %s\n",
+			cmd, strerror(-rc));
+		exit(1);
+	}
 	snprintf(path, len, "%s/sheafbench-%s", dirname(self), pattern);
 }
 
@@ -73,15 +77,13 @@ static void set_preload(const char *cmd, int allocator)
 /* argv without --pattern and its value; the worker path in front. */
 static char **worker_argv(int argc, char **argv, const char *path, const char **pattern)
 {
-	char **out = calloc(argc + 2, sizeof(char *));
+	char **out = sb_xcalloc(argc + 2, sizeof(char *));	/* exit 1 if out of memory */
 	int n = 0;
 
-	if (!out)
-		sb_die_usage(argv[0], "out of memory");
 	out[n++] = (char *)path;
 	out[n++] = argv[0];
 	for (int i = 1; i < argc; i++) {
-		const char *v = option_value(argv[0], argc, argv, &i, "--pattern");
+		const char *v = sb_option_match(argv[0], argc, argv, &i, "pattern");
 
 		if (v)
 			*pattern = v;
@@ -96,7 +98,7 @@ static int find_allocator(int argc, char **argv)
 	int allocator = 0;
 
 	for (int i = 1; i < argc; i++) {
-		const char *v = option_value(argv[0], argc, argv, &i, "--allocator");
+		const char *v = sb_option_match(argv[0], argc, argv, &i, "allocator");
 
 		if (v)
 			allocator = sb_parse_choice(argv[0], "--allocator", v, allocators);
@@ -115,8 +117,9 @@ int dispatch_to_worker(int argc, char **argv)
 	if (!strcmp(cmd, "slab"))
 		set_preload(cmd, find_allocator(argc, argv));
 	execv(path, wargv);
+	/* the pattern was valid: a worker missing from the build is not bad input */
 	fprintf(stderr, "sheafbench %s: cannot run the worker %s: %s (build target sheafbench-%s)\n",
 		cmd, path, strerror(errno), pattern);
 	free(wargv);
-	return 2;
+	return 1;
 }

@@ -8,7 +8,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <glob.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -27,8 +26,12 @@
 
 struct study_opts {
 	const char *study;	/* name or path */
-	const char *reps, *duration, *seed, *out, *resume, *perf_events, *until, *budget;
-	bool perf_stat, c2c, dry_run;
+	const char *duration, *out, *resume, *perf_events;
+	int reps;		/* 0: the study's own */
+	uint64_t seed;
+	bool has_seed, perf_stat, c2c, dry_run;
+	double until;		/* --until: target half-width (fraction); 0: not asked */
+	uint64_t budget_ns;	/* --budget; 0: not given */
 };
 
 static const char study_usage[] =
@@ -36,79 +39,90 @@ static const char study_usage[] =
 	"                        [--resume DIR] [--perf-stat] [--perf-events LIST] [--c2c]\n"
 	"                        [--seed N] [--dry-run] [--until PCT [--budget D]]\n"
 	"\n"
-	"Runs every variant of a study file (scripts/studies/STUDY.study, default 'quick')\n"
-	"N times, interleaved (all variants of rep 1, then rep 2, ...; shuffled within a rep\n"
-	"by --seed, 0 = not shuffled), each run a `sheafbench WORKLOAD ... --format csv`\n"
-	"child whose row is appended to DIR/runs.csv as soon as it has finished.\n"
-	"\n"
-	"  --reps N          repetitions per variant (overrides the study's 'reps')\n"
-	"  --duration D      per-run duration, e.g. 300ms (overrides 'duration')\n"
-	"  --out DIR         results directory (default results/STUDY-YYYYmmdd-HHMMSS)\n"
-	"  --resume DIR      continue an interrupted study: runs already in DIR are kept\n"
-	"  --perf-stat       wrap each run in `perf stat -x,`: perf_<event> columns (n/a\n"
-	"                    where not supported, e.g. no PMU; the reason is in meta.json)\n"
-	"  --perf-events L   event list for --perf-stat (default " SB_STUDY_PERF_EVENTS ")\n"
-	"  --c2c             one `perf c2c record` per variant after the runs (needs a PMU)\n"
-	"  --seed N          shuffle seed (default: from the clock; recorded in meta.json)\n"
-	"  --dry-run         print the variants and commands, run nothing, write nothing\n"
-	"  --until PCT       after the study's reps, add rounds (one rep of every variant)\n"
-	"                    until every ratio to the baseline is within +-PCT (e.g. 3%),\n"
-	"                    judged by confidence sequences valid at every look (95%,\n"
-	"                    Bonferroni over the ratios); final intervals in DIR/until.txt\n"
-	"  --budget D        stop adding rounds when the next would pass D (default 1h)\n";
+	"Runs every variant of a study file (STUDY: share/sheafbench/studies/STUDY.study,\n"
+	"default 'quick') N times, interleaved (all variants of rep 1, then rep 2, ...;\n"
+	"shuffled within a rep by --seed, 0 = not shuffled), each run a\n"
+	"`sheafbench WORKLOAD ... --format csv` child whose row is appended to\n"
+	"DIR/runs.csv as soon as it has finished.  --until PCT then adds rounds (one\n"
+	"more rep of every variant) until every ratio to the baseline is within +-PCT,\n"
+	"judged by confidence sequences valid at every look (95%, Bonferroni over the\n"
+	"ratios), or --budget is spent; the final intervals go to DIR/until.txt.";
+
+/* --duration: kept as written (it is passed on to every run), but checked here. */
+static void duration_arg(const char *cmd, const char *opt, const char *val, void *data)
+{
+	if (!sb_parse_duration_ns(cmd, opt, val))
+		sb_die_usage(cmd, "%s: '%s' must be more than 0", opt, val);
+	*(const char **)data = val;
+}
+
+static void seed_arg(const char *cmd, const char *opt, const char *val, void *data)
+{
+	struct study_opts *o = data;
+	char *end;
+
+	errno = 0;
+	o->seed = strtoull(val, &end, 0);
+	if (errno || *end || !*val || val[0] == '-')
+		sb_die_usage(cmd, "%s: '%s' is not an unsigned integer", opt, val);
+	o->has_seed = true;
+}
+
+/* --until 3% (or 3): percent, kept as a fraction */
+static void until_arg(const char *cmd, const char *opt, const char *val, void *data)
+{
+	char num[32];
+	size_t n;
+
+	snprintf(num, sizeof(num), "%s", val);
+	n = strlen(num);
+	if (n && num[n - 1] == '%')
+		num[n - 1] = '\0';
+	*(double *)data = sb_parse_double(cmd, opt, num, 0.1, 50) / 100;
+}
 
 static void parse_opts(int argc, char **argv, struct study_opts *o)
 {
-	enum { O_REPS = 256, O_DURATION, O_OUT, O_RESUME, O_PERF, O_EVENTS, O_C2C, O_SEED,
-	       O_DRY, O_UNTIL, O_BUDGET, O_HELP };
-	static const struct option longopts[] = {
-		{ "reps", required_argument, NULL, O_REPS },
-		{ "duration", required_argument, NULL, O_DURATION },
-		{ "out", required_argument, NULL, O_OUT },
-		{ "resume", required_argument, NULL, O_RESUME },
-		{ "perf-stat", no_argument, NULL, O_PERF },
-		{ "perf-events", required_argument, NULL, O_EVENTS },
-		{ "c2c", no_argument, NULL, O_C2C },
-		{ "seed", required_argument, NULL, O_SEED },
-		{ "dry-run", no_argument, NULL, O_DRY },
-		{ "until", required_argument, NULL, O_UNTIL },
-		{ "budget", required_argument, NULL, O_BUDGET },
-		{ "help", no_argument, NULL, O_HELP },
-		{ 0 }
+	struct sb_option opts[] = {
+		SB_OPT_ARG("STUDY", &o->study, "a study name or a .study file"),
+		SB_OPT_INT("reps", &o->reps, 1, 10000,
+			   "repetitions per variant (default: the study's 'reps')"),
+		SB_OPT_CALLBACK("duration", "D", duration_arg, &o->duration,
+				"per-run duration, e.g. 300ms (default: the study's 'duration')"),
+		SB_OPT_STRING("out", &o->out, "DIR",
+			      "results directory (default results/STUDY-YYYYmmdd-HHMMSS)"),
+		SB_OPT_STRING("resume", &o->resume, "DIR",
+			      "continue an interrupted study: runs already in DIR are kept"),
+		SB_OPT_BOOL("perf-stat", &o->perf_stat,
+			    "wrap each run in `perf stat -x,`: perf_<event> columns (n/a\n"
+			    "where not supported, e.g. no PMU; the reason is in meta.json)"),
+		SB_OPT_STRING("perf-events", &o->perf_events, "LIST",
+			      "event list for --perf-stat, which it implies (default\n"
+			      SB_STUDY_PERF_EVENTS ")"),
+		SB_OPT_BOOL("c2c", &o->c2c,
+			    "one `perf c2c record` per variant after the runs (needs a PMU)"),
+		SB_OPT_CALLBACK("seed", "N", seed_arg, o,
+				"shuffle seed (default: from the clock; recorded in meta.json)"),
+		SB_OPT_BOOL("dry-run", &o->dry_run,
+			    "print the variants and commands, run nothing, write nothing"),
+		SB_OPT_CALLBACK("until", "PCT", until_arg, &o->until,
+				"add rounds until every ratio is within +-PCT (0.1-50, e.g. 3%)"),
+		SB_OPT_DURATION("budget", &o->budget_ns, 1,
+				"with --until: no round that would end after D (default 1h)"),
+		SB_OPT_END,
 	};
-	int ch;
 
 	memset(o, 0, sizeof(*o));
-	optind = 0;		/* glibc: full re-initialisation, cmd_study may be called twice */
-	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:", longopts, NULL)) != -1 || optind < argc) {
-		switch (ch) {
-		case -1:	/* a positional argument: the study; options may follow it */
-			if (o->study)
-				sb_die_usage("study", "'%s': only one STUDY may be given", argv[optind]);
-			o->study = argv[optind++];
-			break;
-		case O_REPS:	o->reps = optarg; break;
-		case O_DURATION: o->duration = optarg; break;
-		case O_OUT:	o->out = optarg; break;
-		case O_RESUME:	o->resume = optarg; break;
-		case O_PERF:	o->perf_stat = true; break;
-		case O_EVENTS:	o->perf_events = optarg; o->perf_stat = true; break;
-		case O_C2C:	o->c2c = true; break;
-		case O_SEED:	o->seed = optarg; break;
-		case O_DRY:	o->dry_run = true; break;
-		case O_UNTIL:	o->until = optarg; break;
-		case O_BUDGET:	o->budget = optarg; break;
-		case O_HELP:
-			fputs(study_usage, stdout);
-			exit(0);
-		case ':':
-			sb_die_usage("study", "%s: needs a value", argv[optind - 1]);
-		default:
-			sb_die_usage("study", "%s: unknown option (see sheafbench study --help)",
-				     argv[optind - 1]);
-		}
-	}
+	if (sb_parse_options("study", opts, argc, argv, study_usage) == SB_OPTIONS_HELP)
+		exit(0);
+	if (o->perf_events)
+		o->perf_stat = true;
+	if (o->budget_ns && !o->until)
+		sb_die_usage("study", "--budget: needs --until");
+	if (o->until && o->resume)
+		sb_die_usage("study", "--until: does not go with --resume '%s'", o->resume);
+	if (o->until && !o->budget_ns)
+		o->budget_ns = 3600 * NS_PER_S;
 }
 
 /* The studies directory (paths.c); "(none found)" keeps messages readable. */
@@ -161,7 +175,7 @@ static void load_study(struct study_opts *o, struct sb_study *st)
 	char err[512], *path;
 
 	if (o->resume) {
-		if (o->study || o->reps || o->duration || o->seed || o->out || o->perf_stat)
+		if (o->study || o->reps || o->duration || o->has_seed || o->out || o->perf_stat)
 			sb_die_usage("study", "--resume: '%s' takes no STUDY, --reps, --duration, "
 				     "--seed, --out or --perf-stat (they are in its study.study)",
 				     o->resume);
@@ -182,20 +196,13 @@ static void load_study(struct study_opts *o, struct sb_study *st)
 static void apply_overrides(const struct study_opts *o, struct sb_study *st)
 {
 	if (o->reps)
-		st->reps = (int)sb_parse_long("study", "--reps", o->reps, 1, 10000);
+		st->reps = o->reps;
 	if (o->duration) {
-		if (!sb_parse_duration_ns("study", "--duration", o->duration))
-			sb_die_usage("study", "--duration: '%s' must be more than 0", o->duration);
 		free(st->duration);
 		st->duration = strdup(o->duration);
 	}
-	if (o->seed) {
-		char *end;
-
-		errno = 0;
-		st->seed = strtoull(o->seed, &end, 0);
-		if (errno || *end || !*o->seed || o->seed[0] == '-')
-			sb_die_usage("study", "--seed: '%s' is not an unsigned integer", o->seed);
+	if (o->has_seed) {
+		st->seed = o->seed;
 		st->has_seed = true;
 	}
 	if (!st->has_seed) {
@@ -438,34 +445,6 @@ static int finish(struct sb_study_ctx *c)
 	return c->failed ? 1 : 0;
 }
 
-/* --until 3% (or 3): the target half-width of every ratio's interval, a fraction. */
-struct until_opts {
-	double pct;		/* 0: not asked for */
-	uint64_t budget_ns;
-};
-
-static void parse_until(const struct study_opts *o, struct until_opts *u)
-{
-	char val[32];
-	size_t n;
-
-	u->pct = 0;
-	u->budget_ns = 3600 * NS_PER_S;
-	if (o->budget && !o->until)
-		sb_die_usage("study", "--budget: '%s' needs --until", o->budget);
-	if (!o->until)
-		return;
-	if (o->resume)
-		sb_die_usage("study", "--until: '%s' does not go with --resume", o->until);
-	snprintf(val, sizeof(val), "%s", o->until);
-	n = strlen(val);
-	if (n && val[n - 1] == '%')
-		val[n - 1] = '\0';
-	u->pct = sb_parse_double("study", "--until", val, 0.1, 50) / 100;
-	if (o->budget)
-		u->budget_ns = sb_parse_duration_ns("study", "--budget", o->budget);
-}
-
 /* After --until, study.study says how many reps the directory holds. */
 static void record_reps(const struct sb_study_ctx *c)
 {
@@ -481,14 +460,12 @@ static void record_reps(const struct sb_study_ctx *c)
 
 int cmd_study(int argc, char **argv)
 {
-	struct until_opts until;
 	struct sb_study_ctx c = { 0 };
 	struct study_opts o;
 	char *skipped = NULL, err[512];
 	int ret;
 
 	parse_opts(argc, argv, &o);
-	parse_until(&o, &until);
 	load_study(&o, &c.st);
 	apply_overrides(&o, &c.st);
 	c.perf_events = c.st.perf_events ? c.st.perf_events : SB_STUDY_PERF_EVENTS;
@@ -511,8 +488,8 @@ int cmd_study(int argc, char **argv)
 	prepare_dir(&c, o.resume);
 	sb_study_meta_write(&c, argc, argv, skipped, o.resume);
 	sb_child_forward_signals();
-	if (until.pct > 0) {
-		sb_study_until(&c, until.pct, until.budget_ns);
+	if (o.until > 0) {
+		sb_study_until(&c, o.until, o.budget_ns);
 		record_reps(&c);
 	} else {
 		sb_study_execute(&c);

@@ -10,15 +10,6 @@
 #include "frontend.h"
 #include "harness.h"
 
-static void usage(FILE *out)
-{
-	fprintf(out,
-		"usage: sheafbench topo [--synthetic DESC] [--format table|csv|json]\n"
-		"  --synthetic DESC   describe an hwloc synthetic topology instead of this machine,\n"
-		"                     e.g. \"pack:2 numa:2 core:4 pu:2\" ($SHEAFBENCH_TOPOLOGY also works)\n"
-		"  --format F         table (default), csv or json\n");
-}
-
 static void cpu_model(char *buf, size_t len)
 {
 	FILE *f = fopen("/proc/cpuinfo", "r");
@@ -99,24 +90,23 @@ static void add_machine(struct sb_report *r)
 
 int cmd_topo(int argc, char **argv)
 {
-	const char *synthetic = NULL, *v;
+	const char *synthetic = NULL;
 	enum sb_format fmt = SB_FMT_TABLE;
+	struct sb_option opts[] = {
+		SB_OPT_STRING("synthetic", &synthetic, "DESC",
+			      "describe an hwloc synthetic topology instead of this machine,\n"
+			      "e.g. \"pack:2 numa:2 core:4 pu:2\" ($SHEAFBENCH_TOPOLOGY also works)"),
+		SB_OPT_FORMAT(&fmt),
+		SB_OPT_END,
+	};
 	struct sb_topology *t;
 	struct sb_report *r;
 	char err[256];
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			usage(stdout);
-			return 0;
-		} else if ((v = option_value("topo", argc, argv, &i, "--synthetic"))) {
-			synthetic = v;
-		} else if ((v = option_value("topo", argc, argv, &i, "--format"))) {
-			fmt = sb_parse_format("topo", v);
-		} else {
-			die_unknown_option("topo", argv[i], "--synthetic, --format, --help");
-		}
-	}
+	if (sb_parse_options("topo", opts, argc, argv,
+			     "usage: sheafbench topo [--synthetic DESC] [--format table|csv|json]")
+	    == SB_OPTIONS_HELP)
+		return 0;
 	t = sb_topology_load(synthetic, err, sizeof(err));
 	if (!t)
 		sb_die_usage("topo", "%s: %s", synthetic ? "--synthetic" : "SHEAFBENCH_TOPOLOGY", err);

@@ -60,7 +60,10 @@ expect_error param-metric "--metric: 'threads' is not a figure column" compare "
 expect_error bad-baseline "--baseline: 'fast' is not a value of column pattern" compare "$fx" --baseline fast
 expect_error bad-by "--by: 'acq_per_s' is not a parameter column" compare "$fx" --by acq_per_s
 expect_error bad-format "format" compare "$fx" --format xml
-expect_error bad-option "--frobnicate: unknown option" compare "$fx" --frobnicate
+expect_error bad-option "--frobnicate: is not an option of compare \\(allowed: --metric" compare "$fx" --frobnicate
+expect_error five-dirs "'$fx': unexpected argument" compare "$fx" "$fx" "$fx" "$fx" "$fx"
+expect_error no-dir "RESULTS_DIR: missing" compare
+expect_error missing-value "--metric: needs a value" compare "$fx" --metric
 expect_error two-dirs-one-bad "$tmp/nonexistent: No such file" compare "$fx" "$tmp/nonexistent"
 
 # issue 12, input that cannot be trusted (runs.csv: threads is column 7, pin 13,

@@ -34,15 +34,105 @@ enum sb_format sb_parse_format(const char *cmd, const char *val);       /* --for
  * --pin none|compact|scatter|LIST where LIST is like "0,2,4-7" (logical CPUs).
  * Returns the number of CPUs stored in list for SB_PIN_LIST, else 0.
  */
-/*
- * argv[*i] is "--name=value", or "--name" with the value in argv[*i + 1]: copies
- * "--name" into opt, returns the value and leaves *i on the last word used.
- * A missing value is a usage error (exit 2).
- */
-const char *sb_option_value(const char *cmd, int argc, char **argv, int *i, char *opt, size_t optlen);
 int    sb_parse_pin(const char *cmd, const char *val, enum sb_pin *pin, int *list, int maxlist);
 /* A CPU list "0,2,4-7" for option opt; returns its length (>= 1). */
 int    sb_parse_cpu_list(const char *cmd, const char *opt, const char *val, int *list, int maxlist);
+
+/* ---- parse_options.c: one option table per command (perf's parse_options style) ---- */
+
+/*
+ * A command lists its options once, as a table built on the stack (entries
+ * point at the variables they set, which hold the defaults):
+ *
+ *	struct sb_option opts[] = {
+ *		SB_OPT_INT("threads", &a->threads, 1, 1024, "worker threads"),
+ *		SB_OPT_CHOICE("order", &idx, order_names, "free order of a batch"),
+ *		SB_OPT_BOOL("no-c2c", &no_c2c, "skip the calibration"),
+ *		SB_OPT_END,
+ *	};
+ *	if (sb_parse_options("slab", opts, argc, argv, "usage: ...") == SB_OPTIONS_HELP)
+ *		return 0;
+ *
+ * Options are "--name VALUE" or "--name=VALUE", in any order, the last one
+ * given wins; "--help"/"-h" prints the usage generated from the table.  Any
+ * bad input (unknown option, missing value, value out of range or not in the
+ * list) is one line "sheafbench <cmd>: --name: 'value' <what is allowed>" on
+ * stderr and exit 2.  Words that are not options fill the SB_OPT_ARG entries
+ * in order; one more is a usage error.  The usage shows for each option its
+ * range and the default (the variable's value before parsing), unless the
+ * help text names its own default (a computed one, e.g. "online CPUs").
+ */
+enum sb_option_type {
+	SB_OPTT_END, SB_OPTT_BOOL, SB_OPTT_INT, SB_OPTT_DOUBLE, SB_OPTT_DURATION,
+	SB_OPTT_SIZE, SB_OPTT_STRING, SB_OPTT_CHOICE, SB_OPTT_FORMAT, SB_OPTT_PIN,
+	SB_OPTT_CALLBACK, SB_OPTT_ARG,
+};
+enum sb_option_ctype { SB_OPT_CT_INT, SB_OPT_CT_LONG, SB_OPT_CT_UINT, SB_OPT_CT_ULONG };
+
+/* SB_OPT_CALLBACK: parses val (exits 2 on bad input) into data. */
+typedef void sb_option_fn(const char *cmd, const char *opt, const char *val, void *data);
+
+struct sb_option {
+	enum sb_option_type type;
+	const char *name;               /* without "--"; SB_OPT_ARG: its placeholder */
+	const char *metavar;            /* the value's placeholder in the usage */
+	void *value;                    /* what the option sets (CHOICE: may be NULL) */
+	enum sb_option_ctype ctype;     /* SB_OPTT_INT: the integer type of *value */
+	long imin, imax;                /* INT, SIZE range; PIN: most CPUs in a list;
+	                                   DURATION: imin = shortest, in ns */
+	double dmin, dmax;              /* DOUBLE range */
+	const char *const *choices;     /* CHOICE: NULL-terminated */
+	sb_option_fn *fn;               /* CALLBACK */
+	const char *help;
+	int given;                      /* set by sb_parse_options: times seen */
+};
+
+/* --pin none|compact|scatter|LIST, as parsed (see sb_parse_pin). */
+#define SB_PIN_LIST_MAX	1024
+struct sb_pin_arg {
+	enum sb_pin pin;
+	int len;                        /* CPUs in list, for SB_PIN_LIST */
+	const char *text;               /* as given, for the report */
+	int list[SB_PIN_LIST_MAX];
+};
+
+#define SB_OPT_CTYPE_(p) _Generic((p), int *: SB_OPT_CT_INT, long *: SB_OPT_CT_LONG,					  unsigned int *: SB_OPT_CT_UINT, unsigned long *: SB_OPT_CT_ULONG)
+/* Signed and unsigned integers alike (int, long, unsigned, uint64_t), in [min, max]. */
+#define SB_OPT_INT(n, p, min, max, h)								{ .type = SB_OPTT_INT, .name = (n), .metavar = "N", .value = (p),			  .ctype = SB_OPT_CTYPE_(p), .imin = (min), .imax = (max), .help = (h) }
+#define SB_OPT_UINT(n, p, min, max, h)	SB_OPT_INT(n, p, min, max, h)
+#define SB_OPT_DOUBLE(n, p, min, max, h)							{ .type = SB_OPTT_DOUBLE, .name = (n), .metavar = "F",					  .value = (1 ? (p) : (double *)0), .dmin = (min), .dmax = (max), .help = (h) }
+/* "2s" "500ms" into a uint64_t of ns, at least min_ns. */
+#define SB_OPT_DURATION(n, p, min_ns, h)							{ .type = SB_OPTT_DURATION, .name = (n), .metavar = "T",				  .value = (1 ? (p) : (uint64_t *)0), .imin = (min_ns), .help = (h) }
+/* "64" "4k" into a uint64_t of bytes. */
+#define SB_OPT_SIZE(n, p, min, max, h)								{ .type = SB_OPTT_SIZE, .name = (n), .metavar = "SIZE",				  .value = (1 ? (p) : (uint64_t *)0), .imin = (min), .imax = (max), .help = (h) }
+#define SB_OPT_STRING(n, p, meta, h)								{ .type = SB_OPTT_STRING, .name = (n), .metavar = (meta),				  .value = (1 ? (p) : (const char **)0), .help = (h) }
+/* Index into a NULL-terminated list (an X-macro's names); p NULL: only checks. */
+#define SB_OPT_CHOICE(n, p, list, h)								{ .type = SB_OPTT_CHOICE, .name = (n), .value = (1 ? (p) : (int *)0),			  .choices = (list), .help = (h) }
+/* A flag: sets *p to true. */
+#define SB_OPT_BOOL(n, p, h)									{ .type = SB_OPTT_BOOL, .name = (n), .value = (1 ? (p) : (bool *)0), .help = (h) }
+#define SB_OPT_FORMAT(p)									{ .type = SB_OPTT_FORMAT, .name = "format", .value = (1 ? (p) : (enum sb_format *)0), 	  .help = "output format" }
+/* --pin into a struct sb_pin_arg; a CPU list holds at most max CPUs. */
+#define SB_OPT_PIN(p, max, h)									{ .type = SB_OPTT_PIN, .name = "pin", .value = (1 ? (p) : (struct sb_pin_arg *)0), 	  .imax = (max), .help = (h) }
+#define SB_OPT_CALLBACK(n, meta, f, data, h)							{ .type = SB_OPTT_CALLBACK, .name = (n), .metavar = (meta), .value = (data),		  .fn = (f), .help = (h) }
+/* A positional argument: the next word that is not an option, into *p. */
+#define SB_OPT_ARG(meta, p, h)									{ .type = SB_OPTT_ARG, .name = (meta), .value = (1 ? (p) : (const char **)0), .help = (h) }
+#define SB_OPT_END	{ .type = SB_OPTT_END }
+
+enum { SB_OPTIONS_RUN = 0, SB_OPTIONS_HELP = 1 };
+/* Parses argv[1..argc-1]; SB_OPTIONS_HELP after --help (exit 0), exits 2 on bad input. */
+int  sb_parse_options(const char *cmd, struct sb_option *table, int argc, char **argv,
+		      const char *usage);
+/* usage (one or more lines), then one line per option. */
+void sb_options_usage(const struct sb_option *table, const char *usage, FILE *out);
+/* How many times option name was given in the last sb_parse_options(). */
+int  sb_option_given(const struct sb_option *table, const char *name);
+/*
+ * The one "--name VALUE" / "--name=VALUE" matcher (name without dashes), for a
+ * caller that only picks a few options out of argv (the front end's dispatch):
+ * the value, with *i left on the last word used; NULL if argv[*i] is not
+ * --name.  A missing value is a usage error (exit 2).
+ */
+const char *sb_option_match(const char *cmd, int argc, char **argv, int *i, const char *name);
 
 /* ---- report.c: one table of runs, printed as table, csv or json ---- */
 
@@ -138,6 +228,8 @@ void   sb_report_hist(struct sb_report *, const char *prefix, const struct sb_hi
 /* ---- pin.c: pinning and fairness ---- */
 
 int  sb_pin_self(int os_cpu);                  /* 0, or -errno */
+/* The logical CPU of each of n threads for --pin (-1: unpinned); a LIST wraps round-robin. */
+void sb_pin_cpus(const struct sb_pin_arg *pin, const struct sb_topology *topo, int *cpus, int n);
 
 /*
  * Over per-thread operation counts x[0..n-1]: Jain's index (sum x)^2/(n sum x^2)

@@ -194,17 +194,3 @@ int sb_parse_pin(const char *cmd, const char *val, enum sb_pin *pin, int *list, 
 	*pin = SB_PIN_LIST;
 	return sb_parse_cpu_list(cmd, "--pin", val, list, maxlist);
 }
-
-const char *sb_option_value(const char *cmd, int argc, char **argv, int *i, char *opt, size_t optlen)
-{
-	const char *arg = argv[*i], *eq = strchr(arg, '=');
-
-	if (eq) {
-		snprintf(opt, optlen, "%.*s", (int)(eq - arg), arg);
-		return eq + 1;
-	}
-	snprintf(opt, optlen, "%s", arg);
-	if (*i + 1 >= argc)
-		sb_die_usage(cmd, "%s: needs a value", arg);
-	return argv[++*i];
-}

@@ -22,6 +22,16 @@ int sb_pin_self(int os_cpu)
 	return -err;
 }
 
+void sb_pin_cpus(const struct sb_pin_arg *pin, const struct sb_topology *topo, int *cpus, int n)
+{
+	if (pin->pin == SB_PIN_LIST) {
+		for (int i = 0; i < n; i++)
+			cpus[i] = pin->list[i % pin->len];
+		return;
+	}
+	sb_topology_pin_order(topo, pin->pin, cpus, n);
+}
+
 /* See harness.h: shares are normalised by the fair share sum/n. */
 struct sb_fairness sb_fairness(const uint64_t *per_thread, int n)
 {

@@ -23,12 +23,12 @@ static void check_against_machine(const struct lock_args *a, struct sb_topology 
 {
 	int nr_cpus = sb_topology_nr_cpus(topo);
 
-	for (int i = 0; a->pin == SB_PIN_LIST && i < a->pin_list_len; i++) {
-		if (a->pin_list[i] < nr_cpus)
+	for (int i = 0; a->pin.pin == SB_PIN_LIST && i < a->pin.len; i++) {
+		if (a->pin.list[i] < nr_cpus)
 			continue;
 		sb_topology_free(topo);		/* exit(2) follows: leave no leak behind */
 		sb_die_usage(LOCK_CMD, "--pin: '%s' names CPU %d (allowed: 0..%d)",
-			     a->pin_text, a->pin_list[i], nr_cpus - 1);
+			     a->pin.text, a->pin.list[i], nr_cpus - 1);
 	}
 }
 

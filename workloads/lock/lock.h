@@ -38,10 +38,7 @@ struct lock_args {
 	int cs_lines;
 	bool cs_same_line;
 	double nolock_fraction;
-	enum sb_pin pin;
-	const char *pin_text;		/* as given, for the report */
-	int pin_list[LOCK_MAX_THREADS];
-	int pin_list_len;
+	struct sb_pin_arg pin;		/* --pin, its text as given for the report */
 	uint64_t sample_period;		/* 0: --latency off; 1: every acquisition */
 	const char *latency_text;
 	bool c2c;			/* measure the c2c line transfer cost */
@@ -114,7 +111,6 @@ struct lock_result {
 
 /* args.c */
 bool lock_args_parse(struct lock_args *a, int argc, char **argv);
-void lock_usage(FILE *out);
 
 /* loop.c */
 typedef void (*lock_loop_fn)(struct lock_thread_state *t, const struct lock_run *run);

@@ -47,7 +47,7 @@ static void report_params(struct sb_report *r, const struct lock_args *a,
 	sb_report_u64(r, "cs_lines", a->cs_lines);
 	sb_report_u64(r, "cs_same_line", a->cs_same_line);
 	sb_report_f64(r, "nolock_fraction", a->nolock_fraction);
-	sb_report_str(r, "pin", a->pin_text);
+	sb_report_str(r, "pin", a->pin.text);
 	sb_report_str(r, "latency", a->latency_text);
 	sb_report_f64(r, "duration_s", res->wall_ns / 1e9);
 }

@@ -110,17 +110,6 @@ static void thread_init(struct lock_thread_state *t, int index, int cpu,
 	sb_hist_init(&t->wait);
 }
 
-/* Logical CPU of each thread, -1 for unpinned; a LIST wraps round-robin. */
-static void pin_cpus(const struct lock_args *a, const struct sb_topology *topo, int *cpus)
-{
-	if (a->pin == SB_PIN_LIST) {
-		for (int i = 0; i < a->threads; i++)
-			cpus[i] = a->pin_list[i % a->pin_list_len];
-		return;
-	}
-	sb_topology_pin_order(topo, a->pin, cpus, a->threads);
-}
-
 /* K lines of their own, away from the lock's area and from each other. */
 static volatile uint64_t *cs_lines_alloc(struct lock_run *run, int k)
 {
@@ -293,7 +282,7 @@ int lock_run(const struct lock_args *a, const struct sb_topology *topo, struct l
 		return -1;
 	perf_setup(run, res);
 	measure_calibrations(a, topo, res);
-	pin_cpus(a, topo, cpus);
+	sb_pin_cpus(&a->pin, topo, cpus, a->threads);
 	res->nr_threads = a->threads;
 	res->threads = aligned_alloc(LOCK_CACHELINE, a->threads * sizeof(*res->threads));
 	if (!res->threads)

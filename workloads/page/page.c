@@ -21,17 +21,15 @@
 #include "harness.h"
 #include "page_alloc.h"
 #include "topology.h"
+#include "worker.h"
 
 #define PAGE_CMD		"page"
 #define ORDER_RING		1024	/* pre-drawn orders per thread */
-#define LAT_SAMPLE_MASK		15	/* time 1 call in 16 */
+#define LAT_SAMPLE_MASK		15	/* time 1 call in 16 (PAGE_USAGE says so) */
 
 struct page_opts {
 	int threads;
-	enum sb_pin pin;
-	int pin_list[256];
-	int pin_list_len;
-	const char *pin_str;
+	struct sb_pin_arg pin;
 	uint64_t duration_ns;
 	uint64_t iterations;		/* calls per thread; 0 when time-bounded */
 	int order_max;
@@ -65,80 +63,41 @@ struct page_run {
 	struct page_alloc_stats begin, end;
 };
 
-static void page_usage(FILE *out)
-{
-	fprintf(out,
-"usage: sheafbench page [OPTIONS]\n"
-"  --pattern P            must be this worker's pattern (%s)\n"
-"  --threads N            (default 2)\n"
-"  --pin none|compact|scatter|LIST   (default compact)\n"
-"  --duration T | --iterations N     (default 1s; N = allocator calls per thread)\n"
-"  --order-max N          runs of order 0..N, uniform (default 0, max %d)\n"
-"  --batch N              runs held before freeing them (default 256)\n"
-"  --nolock-fraction F    share of calls using alloc_pages_nolock/free_pages_nolock\n"
-"  --pcp-batch N          pages moved per pcp refill/drain (default: allocator's)\n"
-"  --pcp-high N           pcp drains above this many pages (default: allocator's)\n"
-"  --format table|csv|json\n"
-"An op is one alloc or free call; latency is sampled on 1 op in %d.\n",
-		SB_PATTERN_NAME, MAX_ORDER, LAT_SAMPLE_MASK + 1);
-}
-
-static bool parse_one(struct page_opts *o, const char *opt, const char *val)
-{
-	if (!strcmp(opt, "--pattern")) {
-		if (strcmp(val, SB_PATTERN_NAME))
-			sb_die_usage(PAGE_CMD, "--pattern: '%s' is not the pattern of this worker "
-				     "('%s')", val, SB_PATTERN_NAME);
-	} else if (!strcmp(opt, "--threads")) {
-		o->threads = sb_parse_long(PAGE_CMD, opt, val, 1, 1024);
-	} else if (!strcmp(opt, "--pin")) {
-		o->pin_list_len = sb_parse_pin(PAGE_CMD, val, &o->pin, o->pin_list, 256);
-		o->pin_str = val;
-	} else if (!strcmp(opt, "--duration")) {
-		o->duration_ns = sb_parse_duration_ns(PAGE_CMD, opt, val);
-	} else if (!strcmp(opt, "--iterations")) {
-		o->iterations = sb_parse_long(PAGE_CMD, opt, val, 1, 1L << 40);
-	} else if (!strcmp(opt, "--order-max")) {
-		o->order_max = sb_parse_long(PAGE_CMD, opt, val, 0, MAX_ORDER);
-	} else if (!strcmp(opt, "--batch")) {
-		o->batch = sb_parse_long(PAGE_CMD, opt, val, 1, 1 << 16);
-	} else if (!strcmp(opt, "--nolock-fraction")) {
-		o->nolock_fraction = sb_parse_double(PAGE_CMD, opt, val, 0.0, 1.0);
-	} else if (!strcmp(opt, "--pcp-batch")) {
-		o->cfg.pcp_batch = sb_parse_long(PAGE_CMD, opt, val, 1, 4096);
-	} else if (!strcmp(opt, "--pcp-high")) {
-		o->cfg.pcp_high = sb_parse_long(PAGE_CMD, opt, val, 1, 1 << 20);
-	} else if (!strcmp(opt, "--format")) {
-		o->format = sb_parse_format(PAGE_CMD, val);
-	} else {
-		return false;
-	}
-	return true;
-}
+#define PAGE_USAGE								\
+"usage: sheafbench page [OPTIONS]\n"						\
+"Threads allocate --batch page runs of order 0..--order-max and free them.\n"	\
+"An op is one alloc or free call; latency is sampled on 1 op in 16."
 
 /* Returns 1 after --help, 0 otherwise; exits 2 on bad input. */
 static int parse_options(struct page_opts *o, int argc, char **argv)
 {
+	struct sb_option opts[] = {
+		SB_OPT_WORKER_PATTERN(),
+		SB_OPT_INT("threads", &o->threads, 1, 1024, "worker threads"),
+		SB_OPT_PIN(&o->pin, 256, "thread placement"),
+		SB_OPT_DURATION("duration", &o->duration_ns, 0, "time-bounded run"),
+		SB_OPT_UINT("iterations", &o->iterations, 1, 1L << 40,
+			    "instead: N allocator calls per thread (default: time-bounded)"),
+		SB_OPT_INT("order-max", &o->order_max, 0, MAX_ORDER, "runs of order 0..N, uniform"),
+		SB_OPT_INT("batch", &o->batch, 1, 1 << 16, "runs held before freeing them"),
+		SB_OPT_DOUBLE("nolock-fraction", &o->nolock_fraction, 0.0, 1.0,
+			      "share of calls using alloc_pages_nolock/free_pages_nolock"),
+		SB_OPT_UINT("pcp-batch", &o->cfg.pcp_batch, 1, 4096,
+			    "pages moved per pcp refill/drain (default: allocator's)"),
+		SB_OPT_UINT("pcp-high", &o->cfg.pcp_high, 1, 1 << 20,
+			    "pcp drains above this many pages (default: allocator's)"),
+		SB_OPT_FORMAT(&o->format),
+		SB_OPT_END,
+	};
+
 	memset(o, 0, sizeof(*o));
 	o->threads = 2;
-	o->pin = SB_PIN_COMPACT;
-	o->pin_str = "compact";
+	o->pin.pin = SB_PIN_COMPACT;
+	o->pin.text = "compact";
 	o->duration_ns = 1000000000ull;
 	o->batch = 256;
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val;
-		char opt[64];
-
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-			page_usage(stdout);
-			return 1;
-		}
-		if (strncmp(arg, "--", 2))
-			sb_die_usage(PAGE_CMD, "'%s' is not an option (see --help)", arg);
-		val = sb_option_value(PAGE_CMD, argc, argv, &i, opt, sizeof(opt));
-		if (!parse_one(o, opt, val))
-			sb_die_usage(PAGE_CMD, "%s: is not an option of page (see --help)", opt);
-	}
+	if (sb_parse_options(PAGE_CMD, opts, argc, argv, PAGE_USAGE) == SB_OPTIONS_HELP)
+		return 1;
 	if (o->iterations)
 		o->duration_ns = 0;
 	return 0;
@@ -294,11 +253,7 @@ static void run_threads(struct page_run *r, int n)
 	pthread_t tids[n];
 	int cpus[n];
 
-	if (r->o->pin == SB_PIN_LIST)
-		for (int i = 0; i < n; i++)
-			cpus[i] = r->o->pin_list[i % r->o->pin_list_len];
-	else
-		sb_topology_pin_order(r->topo, r->o->pin, cpus, n);
+	sb_pin_cpus(&r->o->pin, r->topo, cpus, n);
 	pthread_barrier_init(&r->start, NULL, n + 1);
 	pthread_barrier_init(&r->stopped, NULL, n + 1);
 	pthread_barrier_init(&r->snapped, NULL, n + 1);
@@ -345,7 +300,7 @@ static void report_params(struct sb_report *rep, const struct page_run *r)
 	sb_report_u64(rep, "order_max", o->order_max);
 	sb_report_u64(rep, "batch", o->batch);
 	sb_report_f64(rep, "nolock_fraction", o->nolock_fraction);
-	sb_report_str(rep, "pin", o->pin_str);
+	sb_report_str(rep, "pin", o->pin.text);
 	if (o->cfg.pcp_batch)
 		sb_report_u64(rep, "pcp_batch", o->cfg.pcp_batch);
 	else

@@ -57,11 +57,16 @@ struct malloc_identity {
 };
 
 static const struct malloc_identity malloc_ids[SLAB_NR_ALLOCATORS] = {
-	[SLAB_ALLOC_SHEAF]    = { "sheaf",    NULL,        NULL },
-	[SLAB_ALLOC_GLIBC]    = { "glibc",    NULL,        NULL },
-	[SLAB_ALLOC_JEMALLOC] = { "jemalloc", "mallocx",   "libjemalloc2" },
-	[SLAB_ALLOC_TCMALLOC] = { "tcmalloc", "tc_malloc", "libtcmalloc-minimal4" },
-	[SLAB_ALLOC_MIMALLOC] = { "mimalloc", "mi_malloc", "libmimalloc2.0" },
+#define MALLOC_ID(name, soname, symbol, package) [SLAB_ALLOCATOR_##name] = { #name, symbol, package },
+	SB_FOR_EACH_ALLOCATOR(MALLOC_ID)
+#undef MALLOC_ID
+};
+
+const char *const slab_allocator_names[] = {
+#define ALLOCATOR_NAME(name, soname, symbol, package) [SLAB_ALLOCATOR_##name] = #name,
+	SB_FOR_EACH_ALLOCATOR(ALLOCATOR_NAME)
+#undef ALLOCATOR_NAME
+	[SLAB_NR_ALLOCATORS] = NULL,
 };
 
 static struct slab_adapter libc_adapters[SLAB_NR_ALLOCATORS];
@@ -80,8 +85,9 @@ const struct slab_adapter *slab_adapter_get(enum slab_allocator which)
 
 static const char *preloaded_other(enum slab_allocator which)
 {
-	for (int i = SLAB_ALLOC_JEMALLOC; i < SLAB_NR_ALLOCATORS; i++)
-		if (i != (int)which && dlsym(RTLD_DEFAULT, malloc_ids[i].symbol))
+	for (int i = 0; i < SLAB_NR_ALLOCATORS; i++)
+		if (i != (int)which && malloc_ids[i].symbol &&
+		    dlsym(RTLD_DEFAULT, malloc_ids[i].symbol))
 			return malloc_ids[i].name;
 	return NULL;
 }

@@ -1,58 +1,27 @@
 /*
- * Options of `slab <workload>`: one table of option names, each parsed with the
- * harness helpers so that bad input is one line on stderr and exit 2.
+ * Options of `slab <workload>`: one table (harness parse_options), so that
+ * the usage, the accepted names and the error lines come from one place.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "slab_workload.h"
+#include "worker.h"
 
 const struct slab_workload *const slab_workloads[] = {
 	&slab_churn, &slab_remote, &slab_larson, &slab_cache_scratch, &slab_nmi, NULL,
 };
 
-static const char *const allocator_names[] = {
-	"sheaf", "glibc", "jemalloc", "tcmalloc", "mimalloc", NULL,
-};
-
 static const char *const order_names[] = { "in", "shuffled", NULL };
-
-void slab_usage(FILE *out)
-{
-	fprintf(out,
-"usage: sheafbench slab WORKLOAD [OPTIONS]\n"
-"workloads:\n");
-	for (int i = 0; slab_workloads[i]; i++)
-		fprintf(out, "  %-14s %s\n", slab_workloads[i]->name, slab_workloads[i]->summary);
-	fprintf(out,
-"options:\n"
-"  --pattern P            must be this worker's pattern (%s)\n"
-"  --threads N            worker threads (default 2)\n"
-"  --pin none|compact|scatter|LIST   thread placement (default compact)\n"
-"  --duration T           time-bounded run, e.g. 1s, 300ms (default 1s)\n"
-"  --iterations N         instead: N allocator calls per thread\n"
-"  --size N | --sizes A-B object size, or uniform range (default 64; larson 16-128,\n"
-"                         cache-scratch 8)\n"
-"  --batch N              objects per round / larson slots / ring chunk (default 100)\n"
-"  --order in|shuffled    free order of a churn batch (default in)\n"
-"  --sheaf-capacity N     objects per sheaf, 0 disables sheaves (default: per size)\n"
-"  --allocator sheaf|glibc|jemalloc|tcmalloc|mimalloc   (default sheaf)\n"
-"  --nmi-hz N             nmi: timer signals per second per thread (default 20000)\n"
-"  --nolock-fraction F    share of ordinary calls using kmalloc_nolock/kfree_nolock\n"
-"  --writes N             cache-scratch: write passes per object (default 100)\n"
-"  --format table|csv|json\n"
-"An op is one allocator call (alloc or free); latency is sampled on 1 op in %d.\n",
-		SB_PATTERN_NAME, SLAB_LAT_SAMPLE_MASK + 1);
-}
 
 static void opts_defaults(struct slab_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->workload = -1;
 	o->threads = 2;
-	o->pin = SB_PIN_COMPACT;
-	o->pin_str = "compact";
+	o->pin.pin = SB_PIN_COMPACT;
+	o->pin.text = "compact";
 	o->duration_ns = 1000000000ull;
 	o->size_min = o->size_max = 64;
 	o->batch = 100;
@@ -63,87 +32,66 @@ static void opts_defaults(struct slab_opts *o)
 	o->writes = 100;
 }
 
+/* "churn, remote, ..." from the workload table. */
+static void workload_names(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; slab_workloads[i] && used < len; i++)
+		used += snprintf(buf + used, len - used, "%s%s", i ? ", " : "",
+				 slab_workloads[i]->name);
+}
+
 static int workload_from_name(const char *name)
 {
+	char names[128];
+
 	for (int i = 0; slab_workloads[i]; i++)
 		if (!strcmp(slab_workloads[i]->name, name))
 			return i;
-	return -1;
+	workload_names(names, sizeof(names));
+	sb_die_usage(SLAB_CMD, "workload: '%s' is not allowed (one of: %s)", name, names);
 }
 
-static void parse_sizes(struct slab_opts *o, const char *opt, const char *val)
+static void parse_size(const char *cmd, const char *opt, const char *val, void *data)
 {
+	struct slab_opts *o = data;
+
+	o->size_min = o->size_max = sb_parse_size(cmd, opt, val, 8, SLAB_SIZE_MAX);
+	o->size_given = true;
+}
+
+static void parse_sizes(const char *cmd, const char *opt, const char *val, void *data)
+{
+	struct slab_opts *o = data;
 	const char *dash = strchr(val, '-');
 	char lo[32];
 
 	if (!dash || dash == val || (size_t)(dash - val) >= sizeof(lo))
-		sb_die_usage(SLAB_CMD, "%s: '%s' must be a range MIN-MAX, e.g. 16-128", opt, val);
+		sb_die_usage(cmd, "%s: '%s' must be a range MIN-MAX, e.g. 16-128", opt, val);
 	memcpy(lo, val, dash - val);
 	lo[dash - val] = '\0';
-	o->size_min = sb_parse_size(SLAB_CMD, opt, lo, 8, SLAB_SIZE_MAX);
-	o->size_max = sb_parse_size(SLAB_CMD, opt, dash + 1, 8, SLAB_SIZE_MAX);
+	o->size_min = sb_parse_size(cmd, opt, lo, 8, SLAB_SIZE_MAX);
+	o->size_max = sb_parse_size(cmd, opt, dash + 1, 8, SLAB_SIZE_MAX);
 	if (o->size_min > o->size_max)
-		sb_die_usage(SLAB_CMD, "%s: '%s' has MIN above MAX", opt, val);
-}
-
-/* Returns false if @opt is not one of ours. */
-static bool parse_one(struct slab_opts *o, const char *opt, const char *val)
-{
-	if (!strcmp(opt, "--pattern")) {
-		if (strcmp(val, SB_PATTERN_NAME))
-			sb_die_usage(SLAB_CMD, "--pattern: '%s' is not the pattern of this worker "
-				     "(sheafbench-%s runs only '%s')", val, SB_PATTERN_NAME, SB_PATTERN_NAME);
-	} else if (!strcmp(opt, "--threads")) {
-		o->threads = sb_parse_long(SLAB_CMD, opt, val, 1, 1024);
-	} else if (!strcmp(opt, "--pin")) {
-		o->pin_list_len = sb_parse_pin(SLAB_CMD, val, &o->pin, o->pin_list, 256);
-		o->pin_str = val;
-	} else if (!strcmp(opt, "--duration")) {
-		o->duration_ns = sb_parse_duration_ns(SLAB_CMD, opt, val);
-		o->iterations = 0;
-	} else if (!strcmp(opt, "--iterations")) {
-		o->iterations = sb_parse_long(SLAB_CMD, opt, val, 1, 1L << 40);
-	} else if (!strcmp(opt, "--size")) {
-		o->size_min = o->size_max = sb_parse_size(SLAB_CMD, opt, val, 8, SLAB_SIZE_MAX);
-		o->size_given = true;
-	} else if (!strcmp(opt, "--sizes")) {
-		parse_sizes(o, opt, val);
-		o->size_given = true;
-	} else if (!strcmp(opt, "--batch")) {
-		o->batch = sb_parse_long(SLAB_CMD, opt, val, 1, 1 << 20);
-	} else if (!strcmp(opt, "--order")) {
-		o->shuffled = sb_parse_choice(SLAB_CMD, opt, val, order_names) == 1;
-	} else if (!strcmp(opt, "--sheaf-capacity")) {
-		o->sheaf_capacity = sb_parse_long(SLAB_CMD, opt, val, 0, 1024);
-	} else if (!strcmp(opt, "--allocator")) {
-		o->allocator = sb_parse_choice(SLAB_CMD, opt, val, allocator_names);
-	} else if (!strcmp(opt, "--format")) {
-		o->format = sb_parse_format(SLAB_CMD, val);
-	} else if (!strcmp(opt, "--nmi-hz")) {
-		o->nmi_hz = sb_parse_long(SLAB_CMD, opt, val, 0, 1000000);
-	} else if (!strcmp(opt, "--nolock-fraction")) {
-		o->nolock_fraction = sb_parse_double(SLAB_CMD, opt, val, 0.0, 1.0);
-	} else if (!strcmp(opt, "--writes")) {
-		o->writes = sb_parse_long(SLAB_CMD, opt, val, 1, 1 << 20);
-	} else {
-		return false;
-	}
-	return true;
+		sb_die_usage(cmd, "%s: '%s' has MIN above MAX", opt, val);
+	o->size_given = true;
 }
 
 static void check_combination(struct slab_opts *o)
 {
 	const struct slab_workload *w = slab_workloads[o->workload];
+	const char *alloc = slab_allocator_names[o->allocator];
 
 	if (o->threads < w->min_threads)
 		sb_die_usage(SLAB_CMD, "--threads: '%d' is too few for %s (at least %d)",
 			     o->threads, w->name, w->min_threads);
 	if (o->allocator != SLAB_ALLOC_SHEAF && w->sheaf_only)
-		sb_die_usage(SLAB_CMD, "--allocator: '%s' cannot run %s (sheaf only)",
-			     allocator_names[o->allocator], w->name);
+		sb_die_usage(SLAB_CMD, "--allocator: '%s' cannot run %s (sheaf only)", alloc, w->name);
 	if (o->allocator != SLAB_ALLOC_SHEAF && o->nolock_fraction > 0)
 		sb_die_usage(SLAB_CMD, "--nolock-fraction: '%g' needs --allocator sheaf "
-			     "(no nolock API in %s)", o->nolock_fraction, allocator_names[o->allocator]);
+			     "(no nolock API in %s)", o->nolock_fraction, alloc);
 	if (o->allocator != SLAB_ALLOC_SHEAF && o->sheaf_capacity >= 0)
 		sb_die_usage(SLAB_CMD, "--sheaf-capacity: '%d' needs --allocator sheaf",
 			     o->sheaf_capacity);
@@ -160,33 +108,63 @@ static void check_combination(struct slab_opts *o)
 		o->size_min = o->size_max = 8;	/* Hoard's default: many objects per line */
 }
 
+/* The usage's head: the command line and the workloads with their summaries. */
+static void slab_usage_head(char *buf, size_t len)
+{
+	size_t used = snprintf(buf, len, "usage: sheafbench slab WORKLOAD [OPTIONS]\n"
+			       "An op is one allocator call (alloc or free); latency is sampled "
+			       "on 1 op in %d.\nworkloads:\n", SLAB_LAT_SAMPLE_MASK + 1);
+
+	for (int i = 0; slab_workloads[i] && used < len; i++)
+		used += snprintf(buf + used, len - used, "  %-14s %s\n", slab_workloads[i]->name,
+				 slab_workloads[i]->summary);
+}
+
 /* Returns 1 if --help was asked (usage printed), else 0; exits 2 on bad input. */
 int slab_parse_options(struct slab_opts *o, int argc, char **argv)
 {
-	opts_defaults(o);
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i], *val;
-		char opt[64];
+	const char *workload = NULL;
+	int order = 0, allocator = SLAB_ALLOC_SHEAF;
+	char usage[2048], names[128];
+	struct sb_option opts[] = {
+		SB_OPT_ARG("WORKLOAD", &workload, "the workload to run"),
+		SB_OPT_WORKER_PATTERN(),
+		SB_OPT_INT("threads", &o->threads, 1, 1024, "worker threads"),
+		SB_OPT_PIN(&o->pin, 256, "thread placement"),
+		SB_OPT_DURATION("duration", &o->duration_ns, 0, "time-bounded run, e.g. 1s, 300ms"),
+		SB_OPT_UINT("iterations", &o->iterations, 1, 1L << 40,
+			    "instead: N allocator calls per thread (default: time-bounded)"),
+		SB_OPT_CALLBACK("size", "N", parse_size, o,
+				"object size (default 64; larson 16-128, cache-scratch 8)"),
+		SB_OPT_CALLBACK("sizes", "A-B", parse_sizes, o,
+				"object sizes, uniform in A..B (default: --size)"),
+		SB_OPT_INT("batch", &o->batch, 1, 1 << 20,
+			   "objects per round / larson slots / ring chunk"),
+		SB_OPT_CHOICE("order", &order, order_names, "free order of a churn batch"),
+		SB_OPT_INT("sheaf-capacity", &o->sheaf_capacity, 0, 1024,
+			   "objects per sheaf, 0 disables sheaves (default: per size)"),
+		SB_OPT_CHOICE("allocator", &allocator, slab_allocator_names, "allocator to measure"),
+		SB_OPT_INT("nmi-hz", &o->nmi_hz, 0, 1000000,
+			   "nmi: timer signals per second per thread"),
+		SB_OPT_DOUBLE("nolock-fraction", &o->nolock_fraction, 0.0, 1.0,
+			      "share of ordinary calls using kmalloc_nolock/kfree_nolock"),
+		SB_OPT_INT("writes", &o->writes, 1, 1 << 20,
+			   "cache-scratch: write passes per object"),
+		SB_OPT_FORMAT(&o->format),
+		SB_OPT_END,
+	};
 
-		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-			slab_usage(stdout);
-			return 1;
-		}
-		if (strncmp(arg, "--", 2)) {
-			if (o->workload >= 0)
-				sb_die_usage(SLAB_CMD, "'%s' is not an option (one workload only)", arg);
-			o->workload = workload_from_name(arg);
-			if (o->workload < 0)
-				sb_die_usage(SLAB_CMD, "workload: '%s' is not one of churn, remote, "
-					     "larson, cache-scratch, nmi", arg);
-			continue;
-		}
-		val = sb_option_value(SLAB_CMD, argc, argv, &i, opt, sizeof(opt));
-		if (!parse_one(o, opt, val))
-			sb_die_usage(SLAB_CMD, "%s: is not an option of slab (see --help)", opt);
+	opts_defaults(o);
+	slab_usage_head(usage, sizeof(usage));
+	if (sb_parse_options(SLAB_CMD, opts, argc, argv, usage) == SB_OPTIONS_HELP)
+		return 1;
+	if (!workload) {
+		workload_names(names, sizeof(names));
+		sb_die_usage(SLAB_CMD, "workload: missing (one of: %s)", names);
 	}
-	if (o->workload < 0)
-		sb_die_usage(SLAB_CMD, "workload: missing (churn, remote, larson, cache-scratch, nmi)");
+	o->workload = workload_from_name(workload);
+	o->shuffled = order == 1;
+	o->allocator = (enum slab_allocator)allocator;
 	check_combination(o);
 	return 0;
 }

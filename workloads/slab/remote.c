@@ -71,7 +71,7 @@ static int remote_setup(struct slab_run *r)
 		atomic_init(&rings[i].head, 0);
 		atomic_init(&rings[i].tail, 0);
 	}
-	if (sb_topology_nr_nodes(r->topo) > 1 && r->o->pin != SB_PIN_LIST)
+	if (sb_topology_nr_nodes(r->topo) > 1 && r->o->pin.pin != SB_PIN_LIST)
 		place_across_nodes(r);
 	r->wl = rings;
 	return 0;

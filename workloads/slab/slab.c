@@ -121,12 +121,7 @@ static int *place_threads(struct slab_run *r)
 
 	if (!cpus)
 		slab_die_oom(n * sizeof(*cpus));
-	if (o->pin == SB_PIN_LIST) {
-		for (int i = 0; i < n; i++)
-			cpus[i] = o->pin_list[i % o->pin_list_len];
-	} else {
-		sb_topology_pin_order(r->topo, o->pin, cpus, n);
-	}
+	sb_pin_cpus(&o->pin, r->topo, cpus, n);
 	return cpus;
 }
 
@@ -197,7 +192,7 @@ static void report_params(struct sb_report *rep, const struct slab_run *r)
 		sb_report_u64(rep, "sheaf_capacity", o->sheaf_capacity);
 	sb_report_u64(rep, "nmi_hz", slab_workloads[o->workload] == &slab_nmi ? o->nmi_hz : 0);
 	sb_report_f64(rep, "nolock_fraction", o->nolock_fraction);
-	sb_report_str(rep, "pin", o->pin_str);
+	sb_report_str(rep, "pin", o->pin.text);
 	sb_report_u64(rep, "nodes", sb_topology_nr_nodes(r->topo));
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <pthread.h>
 
+#include "allocator_list.h"
 #include "harness.h"
 #include "topology.h"
 
@@ -24,10 +25,15 @@
 #define SLAB_LAT_SAMPLE_MASK	15	/* time 1 op in 16 */
 #define SLAB_REMOTE_RING_SLOTS	4096	/* remote: ring size, a power of two above --batch */
 
+/* One value per entry of the one allocator list (allocator_list.h). */
 enum slab_allocator {
-	SLAB_ALLOC_SHEAF, SLAB_ALLOC_GLIBC, SLAB_ALLOC_JEMALLOC,
-	SLAB_ALLOC_TCMALLOC, SLAB_ALLOC_MIMALLOC, SLAB_NR_ALLOCATORS
+#define SLAB_ALLOCATOR_ENUM(name, soname, symbol, package) SLAB_ALLOCATOR_##name,
+	SB_FOR_EACH_ALLOCATOR(SLAB_ALLOCATOR_ENUM)
+#undef SLAB_ALLOCATOR_ENUM
+	SLAB_NR_ALLOCATORS
 };
+#define SLAB_ALLOC_SHEAF	SLAB_ALLOCATOR_sheaf	/* ours: stats, nolock API */
+extern const char *const slab_allocator_names[];	/* NULL-terminated, by enum */
 
 struct slab_opts;
 
@@ -51,10 +57,7 @@ void slab_adapter_check_active(enum slab_allocator which);
 struct slab_opts {
 	int workload;			/* index into slab_workloads[] */
 	int threads;
-	enum sb_pin pin;
-	int pin_list[256];
-	int pin_list_len;
-	const char *pin_str;
+	struct sb_pin_arg pin;
 	uint64_t duration_ns;		/* 0 when --iterations is given */
 	uint64_t iterations;		/* ops per thread; 0 when time-bounded */
 	uint32_t size_min, size_max;
@@ -130,7 +133,6 @@ extern const struct slab_workload slab_churn, slab_remote, slab_larson,
 	slab_cache_scratch, slab_nmi;
 
 extern const struct slab_workload *const slab_workloads[];	/* NULL-terminated */
-void slab_usage(FILE *out);
 int slab_parse_options(struct slab_opts *o, int argc, char **argv);
 
 /* counters.c: the sheaf allocator's counters, as report columns */

@@ -9,45 +9,30 @@
 
 #include "sheafalloc.h"
 #include "slab_workload.h"
+#include "worker.h"
 
 #define SLABINFO_CMD	"slabinfo"
-#define SLABINFO_OBJS	512
+#define SLABINFO_OBJS	512	/* SLABINFO_USAGE says so */
 
 static const uint32_t slabinfo_sizes[] = { 32, 192, 1024, 4096 };
 #define NR_SIZES	(sizeof(slabinfo_sizes) / sizeof(slabinfo_sizes[0]))
 
-static void slabinfo_usage(FILE *out)
-{
-	fprintf(out, "usage: sheafbench slabinfo [--pattern %s] [--sheaf-capacity N]\n"
-		"Allocates %d objects of each of 32, 192, 1024 and 4096 bytes, frees every\n"
-		"other one, prints the per-cache state, then frees the rest.\n",
-		SB_PATTERN_NAME, SLABINFO_OBJS);
-}
+#define SLABINFO_USAGE								\
+"usage: sheafbench slabinfo [OPTIONS]\n"						\
+"Allocates 512 objects of each of 32, 192, 1024 and 4096 bytes, frees every\n"	\
+"other one, prints the per-cache state, then frees the rest."
 
+/* Returns 1 after --help, 0 otherwise; exits 2 on bad input. */
 static int parse_args(int argc, char **argv, struct sheafalloc_config *cfg)
 {
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			slabinfo_usage(stdout);
-			return 1;
-		}
-		if (i + 1 >= argc)
-			sb_die_usage(SLABINFO_CMD, "%s: needs a value (options: --pattern, "
-				     "--sheaf-capacity)", argv[i]);
-		if (!strcmp(argv[i], "--pattern")) {
-			if (strcmp(argv[i + 1], SB_PATTERN_NAME))
-				sb_die_usage(SLABINFO_CMD, "--pattern: '%s' is not the pattern of "
-					     "this worker ('%s')", argv[i + 1], SB_PATTERN_NAME);
-		} else if (!strcmp(argv[i], "--sheaf-capacity")) {
-			cfg->sheaf_capacity = sb_parse_long(SLABINFO_CMD, argv[i], argv[i + 1], 0,
-							    SHEAF_CAPACITY_MAX);
-		} else {
-			sb_die_usage(SLABINFO_CMD, "%s: is not an option of slabinfo "
-				     "(--pattern, --sheaf-capacity)", argv[i]);
-		}
-		i++;
-	}
-	return 0;
+	struct sb_option opts[] = {
+		SB_OPT_WORKER_PATTERN(),
+		SB_OPT_INT("sheaf-capacity", &cfg->sheaf_capacity, 0, SHEAF_CAPACITY_MAX,
+			   "objects per sheaf, 0 disables sheaves (default: per size)"),
+		SB_OPT_END,
+	};
+
+	return sb_parse_options(SLABINFO_CMD, opts, argc, argv, SLABINFO_USAGE) == SB_OPTIONS_HELP;
 }
 
 static void *alloc_or_die(uint32_t size)

@@ -1,7 +1,9 @@
 /*
  * test_frontend.c - `sheafbench` (path in argv[1]) as a user meets it: bad
  * options and commands exit 2 with one line naming what was wrong; good ones
- * exit 0 with the promised output.
+ * exit 0 with the promised output; failures that are not bad input (out of
+ * memory, no /proc/self/exe, no topology; forced by the fault shim in argv[2])
+ * exit 1 with one line.
  */
 #define _GNU_SOURCE
 #include "check.h"
@@ -10,6 +12,7 @@
 #include <sys/stat.h>
 
 static const char *sheafbench;
+static const char *fault_shim;		/* NULL: sanitizer build, faults not injected */
 
 struct run {
 	int status;               /* exit code, or -1 if killed */
@@ -28,14 +31,16 @@ static void slurp(FILE *f, char *buf, size_t len)
 
 static void run(struct run *r, const char *const *args)
 {
-	const char *argv[16] = { sheafbench };
+	const char *argv[48] = { sheafbench };
 	FILE *out = tmpfile(), *err = tmpfile();
 	int status, n = 1;
 	pid_t pid;
 
 	CHECK(out && err);
-	for (; args[n - 1]; n++)
+	for (; args[n - 1]; n++) {
+		CHECK(n < 47);
 		argv[n] = args[n - 1];
+	}
 	argv[n] = NULL;
 	pid = fork();
 	CHECK(pid >= 0);
@@ -63,7 +68,9 @@ static const struct bad bad_cases[] = {
 	{ { "slab", "--allocator", "hoard", NULL }, "--allocator: 'hoard'" },
 	{ { "topo", "--format", "xml", NULL }, "--format: 'xml' is not allowed (one of: table, csv, json)" },
 	{ { "topo", "--synthetic", "pack:x", NULL }, "--synthetic" },
-	{ { "topo", "--bogus", NULL }, "'--bogus'" },
+	{ { "topo", "--bogus", NULL }, "--bogus: is not an option of topo (allowed: --synthetic, --format, --help)" },
+	{ { "topo", "--format", NULL }, "--format: needs a value" },
+	{ { "c2c", "--bogus=1", NULL }, "--bogus: is not an option of c2c (allowed: --cpus, --mode, --samples, --format, --help)" },
 	{ { "frobnicate", NULL }, "'frobnicate' is not a command" },
 	{ { NULL }, "a command is required" },
 	{ { "c2c", "--samples", "0", NULL }, "--samples: '0'" },
@@ -185,8 +192,9 @@ static void check_dispatch(void)
 	run(&r, glibc);
 	CHECK(r.status == 0);
 	CHECK_STR(r.out, "slab --allocator glibc|\n");
-	run(&r, missing);
-	CHECK(r.status == 2 && strstr(r.err, "sheafbench-tro") && !strchr(r.err, '\n')[1]);
+	run(&r, missing);		/* a valid pattern whose worker is not built: not bad input */
+	CHECK_MSG(r.status == 1 && strstr(r.err, "sheafbench-tro") && !strchr(r.err, '\n')[1],
+		  "status %d, stderr '%s'", r.status, r.err);
 	sheafbench = saved;
 	unlink(worker[0]);
 	unlink(worker[1]);
@@ -194,15 +202,84 @@ static void check_dispatch(void)
 	rmdir(dir);
 }
 
+/* --help, dispatch and the unknown-command line come from one table: same names. */
+static void check_command_table(void)
+{
+	static const char *const help[] = { "--help", NULL };
+	static const char *const bad[] = { "frobnicate", NULL };
+	char names[512] = "", *allowed, *line;
+	struct run r;
+
+	run(&r, help);
+	CHECK(r.status == 0);
+	/* the command lines, "  name  summary", follow the first blank line */
+	line = strstr(r.out, "\n\n");
+	CHECK(line);
+	for (line += 2; !strncmp(line, "  ", 2); line = strchr(line, '\n') + 1) {
+		char name[32];
+
+		CHECK(sscanf(line, "%31s", name) == 1 && strchr(line, '\n'));
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+			 names[0] ? ", " : "", name);
+	}
+	run(&r, bad);
+	allowed = strstr(r.err, "(allowed: ");
+	CHECK_MSG(allowed && !strncmp(allowed + 10, names, strlen(names)) &&
+		  allowed[10 + strlen(names)] == ')',
+		  "--help lists '%s', the error line says '%s'", names, r.err);
+	CHECK(strstr(names, "study") && strstr(names, "compare") && strstr(names, "lock"));
+}
+
+/* One forced failure: exit 1, one line on stderr naming what failed. */
+static void expect_failure(const char *fault, const char *const *args, const char *needle)
+{
+	char preload[4096];
+	struct run r;
+
+	snprintf(preload, sizeof(preload), "%s", fault_shim);
+	setenv("LD_PRELOAD", preload, 1);
+	setenv("SB_FAULT", fault, 1);
+	run(&r, args);
+	unsetenv("LD_PRELOAD");
+	unsetenv("SB_FAULT");
+	EXPECT_MSG(r.status == 1 && strchr(r.err, '\n') && !strchr(r.err, '\n')[1] &&
+		   strstr(r.err, needle),
+		   "SB_FAULT=%s: status %d, stderr '%s' (want exit 1, one line with '%s')",
+		   fault, r.status, r.err, needle);
+}
+
+static void check_faults(void)
+{
+	static const char *const lock[] = { "lock", "--threads", "1", NULL };
+	static const char *const c2c[] = { "c2c", "--samples", "10", NULL };
+	/* 35 options after "lock": dispatch's argv copy is calloc(38, sizeof(char *)) */
+	const char *many[40] = { "lock" };
+	char fault[32];
+
+	if (!fault_shim) {
+		printf("fault injection: not run (sanitizer build)\n");
+		return;
+	}
+	for (int i = 1; i <= 35; i++)
+		many[i] = "--threads=1";
+	snprintf(fault, sizeof(fault), "calloc:%d", 35 + 1 + 2);
+	expect_failure(fault, many, "out of memory");
+	expect_failure("readlink", lock, "/proc/self/exe");
+	expect_failure("hwloc", c2c, "topology");
+}
+
 int main(int argc, char **argv)
 {
-	CHECK(argc == 2);
+	CHECK(argc == 3);
 	sheafbench = argv[1];
+	fault_shim = strcmp(argv[2], "none") ? argv[2] : NULL;
 	alarm(120);
 	check_bad();
 	check_good();
+	check_command_table();
 	check_c2c_csv();
 	check_dispatch();
+	check_faults();
 	printf("frontend: ok\n");
-	return 0;
+	return check_report();
 }
