@@ -22,7 +22,8 @@
  * - Sequential: a confidence sequence (time-uniform) rather than fixed stages
  *   with alpha spending: a study may look after every round and stop when
  *   narrow enough or when its time budget ends, at any round, with no stage
- *   plan; the cost is an interval about 1.3-1.5x wider than a fixed-n one.
+ *   plan; the cost is a wider interval (at 30 reps the 7th and 24th order
+ *   statistics instead of the 10th and 21st: about 1.6x under normal noise).
  */
 #include <float.h>
 #include <math.h>

@@ -108,7 +108,7 @@ static void parse_opts(int argc, char **argv, struct study_opts *o)
 		SB_OPT_CALLBACK("until", "PCT", until_arg, &o->until,
 				"add rounds until every ratio is within +-PCT (0.1-50, e.g. 3%)"),
 		SB_OPT_DURATION("budget", &o->budget_ns, 1,
-				"with --until: no round that would end after D (default 1h)"),
+				"with --until: no round that would end after T (default 1h)"),
 		SB_OPT_END,
 	};
 

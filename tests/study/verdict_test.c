@@ -254,7 +254,7 @@ static struct score simulate(int nr_blocks, int nr_cfg, int reps, const struct n
 static void test_aa(void)
 {
 	static const struct { int blocks, cfg, reps; } cases[] = {
-		{ 100, 200, 5 }, { 100, 200, 10 }, { 200, 200, 30 }, { 1000, 4, 10 },
+		{ 50, 200, 5 }, { 50, 200, 10 }, { 100, 200, 30 }, { 1000, 4, 10 },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -272,15 +272,15 @@ static void test_aa(void)
 
 static void test_power_coverage(void)
 {
-	struct score p = simulate(50, 200, 10, &correlated, truth_ten_percent, true, 77);
-	struct score u = simulate(10, 200, 10, &correlated, truth_ten_percent, false, 77);
-	struct score c = simulate(50, 200, 10, &clustered, truth_small, true, 78);
+	struct score p = simulate(25, 200, 10, &correlated, truth_ten_percent, true, 77);
+	struct score u = simulate(5, 200, 10, &correlated, truth_ten_percent, false, 77);
+	struct score c = simulate(25, 200, 10, &clustered, truth_small, true, 78);
 	double power = (double)p.true_marked / p.true_cells;
 	double fdr = p.fdp_sum / p.blocks;
 	double cov_p = (double)p.covered / p.intervals, cov_c = (double)c.covered / c.intervals;
 
-	printf("power, correlated episodes, 10 reps, 50 blocks x 200 configurations"
-	       " (true +10 %% and 0 %%): paired %.1f %% of %ld cells, unpaired (10 blocks) %.1f %%;"
+	printf("power, correlated episodes, 10 reps, 25 blocks x 200 configurations"
+	       " (true +10 %% and 0 %%): paired %.1f %% of %ld cells, unpaired (5 blocks) %.1f %%;"
 	       " mean false-discovery proportion %.2f %%\n",
 	       100 * power, p.true_cells, 100.0 * u.true_marked / u.true_cells, 100 * fdr);
 	printf("coverage of the printed interval: %.1f %% of %ld (correlated, +10 %%/0 %%),"
@@ -300,7 +300,7 @@ static void test_power_coverage(void)
  */
 static void test_detectable(const struct noise *noise, const char *name)
 {
-	const int cells = 2000, reps = 10;
+	const int cells = 1000, reps = 10;
 	const double alpha = 0.05;
 	struct block b;
 	double *mde = calloc(cells, sizeof(double)), x;
@@ -352,7 +352,7 @@ static void test_detectable(const struct noise *noise, const char *name)
  */
 static void test_sequential(void)
 {
-	const int studies = 400, max_rounds = 150;
+	const int studies = 300, max_rounds = 150;
 	int ever_false = 0, missed = 0, stopped = 0;
 	long rounds_sum = 0;
 	uint64_t s = 999;
