@@ -17,6 +17,7 @@
 
 #include "harness.h"
 #include "analysis.h"
+#include "pattern_list.h"
 
 static bool sb_has_suffix(const char *s, const char *suffix)
 {
@@ -502,6 +503,39 @@ static void blocks_section(const struct sb_rundir *res, FILE *out)
 
 /* ---- the seed's question: is sb (or tro) better than ttl? ---- */
 
+#define SEED_BASELINE	"ttl"
+
+/* The patterns set against ttl: every other one but the lock() control (id 0). */
+static bool is_challenger(const char *level)
+{
+#define CHALLENGER(name, id, what)						\
+	if (id != 0 && strcmp(#name, SEED_BASELINE) && !strcmp(level, #name))	\
+		return true;
+	SB_FOR_EACH_PATTERN(CHALLENGER)
+#undef CHALLENGER
+	return false;
+}
+
+/* "sb and tro": the challengers, in pattern_list.h order. */
+static void print_challengers(FILE *out)
+{
+	static const char *const names[] = {
+#define PATTERN_NAME(name, id, what) #name,
+		SB_FOR_EACH_PATTERN(PATTERN_NAME)
+#undef PATTERN_NAME
+	};
+	int n = 0, printed = 0;
+
+	for (int i = 0; i < SB_NR_PATTERNS; i++)
+		n += is_challenger(names[i]);
+	for (int i = 0; i < SB_NR_PATTERNS; i++) {
+		if (!is_challenger(names[i]))
+			continue;
+		printed++;
+		fprintf(out, "%s%s", printed == 1 ? "" : printed == n ? " and " : ", ", names[i]);
+	}
+}
+
 struct tally {
 	int verdicts[4];	/* indexed by enum sb_verdict */
 	double lo, hi;		/* range of the ratios' point estimates */
@@ -543,7 +577,7 @@ static void tally_line(const struct sb_cmp *cmp, int l, FILE *out)
 
 static void summary_of_doc(const struct sb_csv_doc *doc, const char *metric, FILE *out)
 {
-	struct sb_cmp_opts o = { .metric = metric, .baseline = "ttl" };
+	struct sb_cmp_opts o = { .metric = metric, .baseline = SEED_BASELINE };
 	struct sb_cmp cmp;
 	char err[1024];
 
@@ -551,7 +585,7 @@ static void summary_of_doc(const struct sb_csv_doc *doc, const char *metric, FIL
 	    sb_cmp_build(doc, &o, &cmp, err, sizeof(err)) < 0)
 		return;
 	for (int l = 0; l < cmp.nr_levels; l++)
-		if (l != cmp.base && (!strcmp(cmp.levels[l], "sb") || !strcmp(cmp.levels[l], "tro")))
+		if (l != cmp.base && is_challenger(cmp.levels[l]))
 			tally_line(&cmp, l, out);
 	sb_cmp_free(&cmp);
 }
@@ -561,7 +595,9 @@ static void summary_section(const struct sb_rundir *res, FILE *out)
 {
 	const char *const *metrics = cost_metrics;
 
-	fprintf(out, "## ttl against sb and tro, in short\n\n"
+	fprintf(out, "## " SEED_BASELINE " against ");
+	print_challengers(out);
+	fprintf(out, ", in short\n\n"
 		"Does trylock-then-lock (ttl) cost more than separate branches (sb) or a"
 		" read-only wait (tro)?  Verdicts over every configuration below"
 		" (undecided: too few paired reps for any verdict, or a zero ttl"

@@ -1,8 +1,8 @@
 /*
  * paths.c - where this binary is, and where its studies and plot templates
- * are: <dir of the binary>/../share/sheafbench/{studies,plots} once
- * installed; the source tree compiled in (SB_SOURCE_DIR) only as a fallback,
- * for a binary run from the build tree.
+ * are: <dir of the binary>/../share/sheafbench/{studies,plots} once installed
+ * (SB_BIN_TO_DATA, derived from the install dirs); the source tree compiled
+ * in (SB_SOURCE_DIR) only as a fallback, for a binary run from the build tree.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -18,8 +18,8 @@
 #ifndef SB_SOURCE_DIR
 #define SB_SOURCE_DIR "."
 #endif
-#ifndef SB_DATADIR_REL
-#define SB_DATADIR_REL "share/sheafbench"
+#ifndef SB_BIN_TO_DATA
+#define SB_BIN_TO_DATA "../share/sheafbench"
 #endif
 
 /* Where each kind of data file lives in the source tree. */
@@ -52,7 +52,7 @@ const char *sb_data_dir(enum sb_data what)
 	if (found[what][0])
 		return found[what];
 	if (!sb_self_exe(self, sizeof(self))) {
-		snprintf(installed, sizeof(installed), "%s/../" SB_DATADIR_REL "/%s",
+		snprintf(installed, sizeof(installed), "%s/" SB_BIN_TO_DATA "/%s",
 			 dirname(self), installed_names[what]);
 		if (realpath(installed, found[what]))
 			return found[what];

@@ -2,7 +2,7 @@
 # compare on damaged input: every case must end with exit 2 and one line on
 # stderr naming the file and line (or the option), never a crash or output
 # that looks like a result.
-# Usage: compare_bad.sh CLI FIXTURE_DIR
+# Usage: compare_bad.sh SHEAFBENCH FIXTURE_DIR
 set -u
 cli=$1 fx=$2
 fail=0

@@ -2,7 +2,7 @@
 # compare on the fixture results directory (tests/fixtures/results-small, made
 # by its make-fixture.py with known effects): the verdicts it was built to
 # show, a block no wider than 72 columns, stable output, csv and json forms.
-# Usage: compare_fixture.sh CLI FIXTURE_DIR
+# Usage: compare_fixture.sh SHEAFBENCH FIXTURE_DIR
 set -u
 cli=$1 fx=$2
 fail=0

@@ -3,7 +3,7 @@
 # plots whose data exists, a note for those skipped, report.md with the
 # changelog block and the images; without gnuplot, one line naming the
 # Debian package and exit 1 (a missing tool is not bad input).
-# Usage: plot_fixture.sh CLI FIXTURE_DIR
+# Usage: plot_fixture.sh SHEAFBENCH FIXTURE_DIR
 set -u
 cli=$1 fx=$2
 fail=0
