@@ -20,7 +20,10 @@ static bool name_is_figure(const char *c)
 	static const char *const parts[] = {
 		"_per_", "bounces", "jain", "fairness", "share", "elapsed",
 		"runtime", "overhead", "_p50", "_p90", "_p99", "_max_ns",
-		"duration_s", "_time_s", NULL
+		"duration_s", "_time_s",
+		/* disturbance, wherever a workload puts them (disturb.c) */
+		"steal_ms", "ctxsw", "ctx_switches", "migrations", "task_clock",
+		"cpu_wall_ratio", "preemptions", NULL
 	};
 	static const char *const prefixes[] = {
 		"wait_", "hold_", "lat_", "perf_", NULL

@@ -65,7 +65,7 @@ static bool run_disturbed(const struct disturb_rule *rule, double v, double typi
 	if (isnan(v))
 		return false;
 	switch (rule->kind) {
-	case ABOVE_SHARE_OF_RUN:
+	case ABOVE_SHARE_OF_RUN:	/* no duration_s column: a studies' usual 500 ms */
 		return v > rule->k * (isnan(run_ms) ? 500 : run_ms);
 	case ABOVE_TYPICAL:
 		return !isnan(typical) && v > rule->k * typical + 5;
