@@ -2,7 +2,7 @@
 # compare on damaged input: every case must end with exit 2 and one line on
 # stderr naming the file and line (or the option), never a crash or output
 # that looks like a result.
-# Usage: compare_bad.sh CLI FIXTURE_DIR
+# Usage: compare_bad.sh SHEAFBENCH FIXTURE_DIR
 set -u
 cli=$1 fx=$2
 fail=0
@@ -60,6 +60,35 @@ expect_error param-metric "--metric: 'threads' is not a figure column" compare "
 expect_error bad-baseline "--baseline: 'fast' is not a value of column pattern" compare "$fx" --baseline fast
 expect_error bad-by "--by: 'acq_per_s' is not a parameter column" compare "$fx" --by acq_per_s
 expect_error bad-format "format" compare "$fx" --format xml
-expect_error bad-option "--frobnicate: unknown option" compare "$fx" --frobnicate
-expect_error two-dirs "expected one RESULTS_DIR" compare "$fx" "$fx"
+expect_error bad-option "--frobnicate: is not an option of compare \\(allowed: --metric" compare "$fx" --frobnicate
+expect_error five-dirs "'$fx': unexpected argument" compare "$fx" "$fx" "$fx" "$fx" "$fx"
+expect_error no-dir "RESULTS_DIR: missing" compare
+expect_error missing-value "--metric: needs a value" compare "$fx" --metric
+expect_error two-dirs-one-bad "$tmp/nonexistent: No such file" compare "$fx" "$tmp/nonexistent"
+
+# issue 12, input that cannot be trusted (runs.csv: threads is column 7, pin 13,
+# acq_per_s found by name; line 5 is lock:kind=qspin:pattern=sb:threads=2 rep 1)
+col=$(head -1 "$fx/runs.csv" | tr , '\n' | grep -nx acq_per_s | cut -d: -f1)
+cp "$fx/meta.json" "$tmp/d/"
+variant=$(sed -n 5p "$fx/runs.csv" | cut -d, -f2)
+awk -F, -v OFS=, 'NR == 5 { $7 = 3 } { print }' "$fx/runs.csv" >"$tmp/d/runs.csv"
+expect_error param-differs "runs.csv:5: column threads: '3' where the other runs of variant $variant have '2'" \
+	compare "$tmp/d"
+awk -F, -v OFS=, 'NR == 5 { $13 = "n/a" } { print }' "$fx/runs.csv" >"$tmp/d/runs.csv"
+expect_error param-na "runs.csv:5: column pin: 'n/a' where the other runs of variant $variant have 'compact'" \
+	compare "$tmp/d"
+{ cat "$fx/runs.csv"; sed -n 5p "$fx/runs.csv"; } >"$tmp/d/runs.csv"
+last=$(wc -l <"$tmp/d/runs.csv")
+expect_error rep-twice "runs.csv:$last: column rep: variant $variant rep 1 appears twice \(also line 5\)" \
+	compare "$tmp/d"
+awk -F, -v OFS=, -v c="$col" 'NR == 9 { $c = "0x10" } { print }' "$fx/runs.csv" >"$tmp/d/runs.csv"
+expect_error hex-number "runs.csv:9: column acq_per_s: '0x10' is not a decimal number" compare "$tmp/d"
+awk -F, -v OFS=, 'NR == 9 { $7 = "0x2" } { print }' "$fx/runs.csv" >"$tmp/d/runs.csv"
+expect_error hex-param "runs.csv:9: column threads: '0x2' is not a decimal number" compare "$tmp/d"
+awk -F, -v OFS=, -v c="$col" 'NR == 9 { $c = "-" $c } { print }' "$fx/runs.csv" >"$tmp/d/runs.csv"
+expect_error negative-throughput "runs.csv:9: column acq_per_s: '-[0-9.e+]+' is a negative throughput" \
+	compare "$tmp/d"
+# the same refusals reach plot and report, which load directories the same way
+awk -F, -v OFS=, 'NR == 5 { $7 = 3 } { print }' "$fx/runs.csv" >"$tmp/d/runs.csv"
+expect_error report-param-differs "runs.csv:5: column threads: '3'" report "$tmp/d"
 exit $fail

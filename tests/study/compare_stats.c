@@ -11,16 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "study.h"
+#include "analysis.h"
+#include "check.h"
 
-static int failures;
-
-#define CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		failures++; \
-	} \
-} while (0)
 
 static bool near(double a, double b, double eps)
 {
@@ -31,14 +24,14 @@ static void test_median_quantile(void)
 {
 	double odd[] = { 5, 1, 4, 2, 3 }, even[] = { 10, 40, 20, 30 }, one[] = { 7 };
 
-	CHECK(sb_median(odd, 5) == 3);
-	CHECK(sb_median(even, 4) == 25);
-	CHECK(sb_median(one, 1) == 7);
-	CHECK(isnan(sb_median(odd, 0)));
-	CHECK(sb_quantile(odd, 5, 0) == 1);
-	CHECK(sb_quantile(odd, 5, 1) == 5);
-	CHECK(near(sb_quantile(even, 4, 0.25), 17.5, 1e-12));	/* type 7: 10 + 0.75 * 10 */
-	CHECK(odd[0] == 5);	/* the input is not reordered */
+	EXPECT(sb_median(odd, 5) == 3);
+	EXPECT(sb_median(even, 4) == 25);
+	EXPECT(sb_median(one, 1) == 7);
+	EXPECT(isnan(sb_median(odd, 0)));
+	EXPECT(sb_quantile(odd, 5, 0) == 1);
+	EXPECT(sb_quantile(odd, 5, 1) == 5);
+	EXPECT(near(sb_quantile(even, 4, 0.25), 17.5, 1e-12));	/* type 7: 10 + 0.75 * 10 */
+	EXPECT(odd[0] == 5);	/* the input is not reordered */
 }
 
 /* n draws of mean * (1 + uniform(-rel, rel)) */
@@ -60,12 +53,12 @@ static void test_ratio_coverage(void)
 		draw(a, n, 120, 0.05, &s);
 		draw(b, n, 100, 0.05, &s);
 		ci = sb_boot_ratio(a, n, b, n, 1000, t + 1);
-		CHECK(ci.valid);
-		CHECK(ci.lo <= ci.est && ci.est <= ci.hi);
+		EXPECT(ci.valid);
+		EXPECT(ci.lo <= ci.est && ci.est <= ci.hi);
 		covered += ci.lo <= 1.2 && 1.2 <= ci.hi;
 	}
 	/* nominal 95%; small-sample percentile intervals run a little short */
-	CHECK(covered >= trials * 85 / 100);
+	EXPECT(covered >= trials * 85 / 100);
 	fprintf(stderr, "ratio 1.2: covered in %d of %d trials\n", covered, trials);
 }
 
@@ -74,8 +67,8 @@ static void test_no_verdict_when_alike(void)
 	double a[] = { 10.1, 9.9, 10.0, 10.2, 9.8 };
 	struct sb_ci ci = sb_boot_ratio(a, 5, a, 5, 2000, 7);
 
-	CHECK(ci.valid && ci.lo <= 1 && ci.hi >= 1);
-	CHECK(sb_verdict_of(&ci, +1) == SB_VERDICT_SAME);
+	EXPECT(ci.valid && ci.lo <= 1 && ci.hi >= 1);
+	EXPECT(sb_verdict_of(&ci, +1) == SB_VERDICT_SAME);
 }
 
 /* Share of A/A comparisons (n runs a side) whose ratio interval excludes 1. */
@@ -103,8 +96,8 @@ static void test_verdict_threshold(void)
 	double rate = aa_false_positive_rate(n, 1000, 5);
 
 	fprintf(stderr, "A/A verdicts with %d runs a side: %.1f%% of 1000 trials\n", n, 100 * rate);
-	CHECK(n >= 5);
-	CHECK(rate <= 0.065);
+	EXPECT(n >= 5);
+	EXPECT(rate <= 0.065);
 }
 
 static void test_reproducible_and_small_n(void)
@@ -112,31 +105,31 @@ static void test_reproducible_and_small_n(void)
 	double a[] = { 3, 1, 2, 5, 4, 6 }, b[] = { 1, 2 };
 	struct sb_ci x = sb_boot_median(a, 6, 2000, 42), y = sb_boot_median(a, 6, 2000, 42);
 
-	CHECK(x.valid && x.lo == y.lo && x.hi == y.hi);
-	CHECK(x.est == 3.5 && x.lo >= 1 && x.hi <= 6 && x.lo < x.hi);
+	EXPECT(x.valid && x.lo == y.lo && x.hi == y.hi);
+	EXPECT(x.est == 3.5 && x.lo >= 1 && x.hi <= 6 && x.lo < x.hi);
 	x = sb_boot_median(b, 2, 2000, 1);	/* under SB_MIN_REPS_FOR_CI */
-	CHECK(!x.valid && x.est == 1.5);
+	EXPECT(!x.valid && x.est == 1.5);
 	x = sb_boot_ratio(a, 6, (double[]){ 0, 0, 0 }, 3, 500, 1);
-	CHECK(!x.valid);	/* zero denominator: no interval, not inf */
+	EXPECT(!x.valid);	/* zero denominator: no interval, not inf */
 }
 
 static void test_verdicts(void)
 {
 	struct sb_ci up = { 1.2, 1.1, 1.3, true }, down = { 0.8, 0.7, 0.9, true };
 
-	CHECK(sb_metric_direction("acq_per_s") > 0);
-	CHECK(sb_metric_direction("ns_per_acq") < 0);
-	CHECK(sb_metric_direction("rmw_per_acq") < 0);
-	CHECK(sb_metric_direction("acq_bounces_per_acq") < 0);
-	CHECK(sb_metric_direction("trylock_fail_rate") < 0);
-	CHECK(sb_metric_direction("nolock_null_per_s") < 0);
-	CHECK(sb_verdict_of(&up, +1) == SB_VERDICT_BETTER);
-	CHECK(sb_verdict_of(&up, -1) == SB_VERDICT_WORSE);
-	CHECK(sb_verdict_of(&down, -1) == SB_VERDICT_BETTER);
-	CHECK(!strcmp(sb_verdict_word(SB_VERDICT_BETTER, "acq_per_s"), "faster"));
-	CHECK(!strcmp(sb_verdict_word(SB_VERDICT_WORSE, "wait_p99_ns"), "slower"));
-	CHECK(!strcmp(sb_verdict_word(SB_VERDICT_BETTER, "rmw_per_acq"), "fewer"));
-	CHECK(!strcmp(sb_verdict_word(SB_VERDICT_SAME, "acq_per_s"), "no difference shown"));
+	EXPECT(sb_metric_direction("acq_per_s") > 0);
+	EXPECT(sb_metric_direction("ns_per_acq") < 0);
+	EXPECT(sb_metric_direction("rmw_per_acq") < 0);
+	EXPECT(sb_metric_direction("acq_bounces_per_acq") < 0);
+	EXPECT(sb_metric_direction("trylock_fail_rate") < 0);
+	EXPECT(sb_metric_direction("nolock_null_per_s") < 0);
+	EXPECT(sb_verdict_of(&up, +1) == SB_VERDICT_BETTER);
+	EXPECT(sb_verdict_of(&up, -1) == SB_VERDICT_WORSE);
+	EXPECT(sb_verdict_of(&down, -1) == SB_VERDICT_BETTER);
+	EXPECT(!strcmp(sb_verdict_word(SB_VERDICT_BETTER, "acq_per_s"), "faster"));
+	EXPECT(!strcmp(sb_verdict_word(SB_VERDICT_WORSE, "wait_p99_ns"), "slower"));
+	EXPECT(!strcmp(sb_verdict_word(SB_VERDICT_BETTER, "rmw_per_acq"), "fewer"));
+	EXPECT(!strcmp(sb_verdict_word(SB_VERDICT_SAME, "acq_per_s"), "no difference shown"));
 }
 
 /* Write text to a temporary file and load it. */
@@ -161,16 +154,12 @@ static void test_csv_good(void)
 	char err[512] = "";
 	struct sb_csv_doc *doc = load_text("a,b,c\r\n1,\"x,\"\"y\"\"\nz\",\n2,,3\n", err, sizeof(err));
 
-	CHECK(doc != NULL);
-	if (!doc) {
-		fprintf(stderr, "%s\n", err);
-		return;
-	}
-	CHECK(doc->nr_cols == 3 && doc->nr_rows == 2);
-	CHECK(!strcmp(sb_csv_cell(doc, 0, 1), "x,\"y\"\nz"));
-	CHECK(!strcmp(sb_csv_cell(doc, 0, 2), ""));
-	CHECK(doc->lines[1] == 4);	/* the quoted newline counts */
-	CHECK(sb_csv_col(doc, "c") == 2 && sb_csv_col(doc, "d") == -1);
+	CHECK_MSG(doc != NULL, "%s", err);
+	EXPECT(doc->nr_cols == 3 && doc->nr_rows == 2);
+	EXPECT(!strcmp(sb_csv_cell(doc, 0, 1), "x,\"y\"\nz"));
+	EXPECT(!strcmp(sb_csv_cell(doc, 0, 2), ""));
+	EXPECT(doc->lines[1] == 4);	/* the quoted newline counts */
+	EXPECT(sb_csv_col(doc, "c") == 2 && sb_csv_col(doc, "d") == -1);
 	sb_csv_doc_free(doc);
 }
 
@@ -193,8 +182,8 @@ static void test_csv_bad(void)
 		char err[512] = "";
 		struct sb_csv_doc *doc = load_text(bad[i].text, err, sizeof(err));
 
-		CHECK(doc == NULL);
-		CHECK(strstr(err, bad[i].where) && strstr(err, bad[i].what));
+		EXPECT(doc == NULL);
+		EXPECT(strstr(err, bad[i].where) && strstr(err, bad[i].what));
 		if (doc || !strstr(err, bad[i].what))
 			fprintf(stderr, "  case %zu: '%s'\n", i, err);
 		sb_csv_doc_free(doc);
@@ -212,7 +201,5 @@ int main(void)
 	test_verdicts();
 	test_csv_good();
 	test_csv_bad();
-	if (failures)
-		fprintf(stderr, "%d checks failed\n", failures);
-	return failures ? 1 : 0;
+	return check_report();
 }

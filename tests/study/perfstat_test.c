@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "study.h"
-#include "study_test.h"
+#include "check.h"
+#include "analysis.h"
 
 #define FIXTURES SB_SOURCE_DIR "/tests/fixtures/"
 
@@ -19,8 +19,7 @@ static const struct sb_perfstat_counter *find(const struct sb_perfstat_counter *
 	for (int i = 0; i < n; i++)
 		if (!strcmp(c[i].event, event))
 			return &c[i];
-	fprintf(stderr, "event '%s' not parsed\n", event);
-	study_test_failures++;
+	EXPECT_MSG(0, "event '%s' not parsed", event);
 	return NULL;
 }
 
@@ -30,24 +29,24 @@ static void test_no_pmu(void)
 	const struct sb_perfstat_counter *x;
 	int n = sb_perfstat_parse_file(FIXTURES "perf-stat-nopmu.csv", c, 16);
 
-	CHECK(n == 4);
+	EXPECT(n == 4);
 	if ((x = find(c, n, "task-clock"))) {
-		CHECK(x->measured && fabs(x->value - 0.62) < 1e-9);
-		CHECK_STR(x->unit, "msec");
+		EXPECT(x->measured && fabs(x->value - 0.62) < 1e-9);
+		EXPECT_STR(x->unit, "msec");
 	}
 	if ((x = find(c, n, "context-switches")))
-		CHECK(x->measured && x->value == 0);	/* a measured 0 stays 0 */
+		EXPECT(x->measured && x->value == 0);	/* a measured 0 stays 0 */
 	if ((x = find(c, n, "cycles")))
-		CHECK(!x->measured);			/* <not supported> -> n/a */
+		EXPECT(!x->measured);			/* <not supported> -> n/a */
 	if ((x = find(c, n, "instructions")))
-		CHECK(!x->measured);
+		EXPECT(!x->measured);
 
 	n = sb_perfstat_parse_file(FIXTURES "perf-stat-nopmu-sleep.csv", c, 16);
-	CHECK(n == 7);
+	EXPECT(n == 7);
 	if ((x = find(c, n, "page-faults")))
-		CHECK(x->measured && x->value == 77);
+		EXPECT(x->measured && x->value == 77);
 	if ((x = find(c, n, "branch-misses")))
-		CHECK(!x->measured);
+		EXPECT(!x->measured);
 }
 
 static void test_pmu(void)
@@ -56,16 +55,16 @@ static void test_pmu(void)
 	const struct sb_perfstat_counter *x;
 	int n = sb_perfstat_parse_file(FIXTURES "perf-stat-pmu.csv", c, 16);
 
-	CHECK(n == 7);		/* the metric-only line is not a counter */
+	EXPECT(n == 7);		/* the metric-only line is not a counter */
 	if ((x = find(c, n, "cycles")))
-		CHECK(x->measured && x->value == 3861234567.0);
+		EXPECT(x->measured && x->value == 3861234567.0);
 	if ((x = find(c, n, "instructions")))
-		CHECK(x->measured && x->value == 1930617283.0);
+		EXPECT(x->measured && x->value == 1930617283.0);
 	if ((x = find(c, n, "mem_load_l3_hit_retired.xsnp_fwd")))
-		CHECK(x->measured && x->value == 41234);
+		EXPECT(x->measured && x->value == 41234);
 	if ((x = find(c, n, "cpu/event=0xd2,umask=0x4/u")))
-		CHECK(!x->measured);			/* <not counted> -> n/a */
-	CHECK(sb_perfstat_parse_file(FIXTURES "no-such-file.csv", c, 16) == -1);
+		EXPECT(!x->measured);			/* <not counted> -> n/a */
+	EXPECT(sb_perfstat_parse_file(FIXTURES "no-such-file.csv", c, 16) == -1);
 }
 
 static void test_columns(void)
@@ -73,13 +72,13 @@ static void test_columns(void)
 	char col[96];
 
 	sb_perfstat_column("task-clock", col, sizeof(col));
-	CHECK_STR(col, "perf_task_clock_ms");
+	EXPECT_STR(col, "perf_task_clock_ms");
 	sb_perfstat_column("context-switches", col, sizeof(col));
-	CHECK_STR(col, "perf_context_switches");
+	EXPECT_STR(col, "perf_context_switches");
 	sb_perfstat_column("cpu/event=0xd2,umask=0x4/u", col, sizeof(col));
-	CHECK_STR(col, "perf_cpu_event_0xd2_umask_0x4_u");
+	EXPECT_STR(col, "perf_cpu_event_0xd2_umask_0x4_u");
 	sb_perfstat_column("MEM_LOAD_L3_HIT_RETIRED.XSNP_FWD", col, sizeof(col));
-	CHECK_STR(col, "perf_mem_load_l3_hit_retired_xsnp_fwd");
+	EXPECT_STR(col, "perf_mem_load_l3_hit_retired_xsnp_fwd");
 }
 
 int main(void)
@@ -88,5 +87,5 @@ int main(void)
 	test_no_pmu();
 	test_pmu();
 	test_columns();
-	return study_test_result("perfstat_test");
+	return check_report();
 }

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "study.h"
-#include "study_test.h"
 
 static void expect_error(const char *text, const char *where, const char *what)
 {
@@ -16,12 +16,9 @@ static void expect_error(const char *text, const char *where, const char *what)
 	char err[512] = "";
 
 	alarm(10);
-	CHECK(sb_study_parse_text("bad.study", text, &st, err, sizeof(err)) == -1);
-	if (strncmp(err, where, strlen(where)) || !strstr(err, what)) {
-		fprintf(stderr, "error '%s' does not start with '%s' and name '%s'\n", err,
-			where, what);
-		study_test_failures++;
-	}
+	EXPECT(sb_study_parse_text("bad.study", text, &st, err, sizeof(err)) == -1);
+	EXPECT_MSG(!strncmp(err, where, strlen(where)) && strstr(err, what),
+		   "error '%s' does not start with '%s' and name '%s'", err, where, what);
 }
 
 static void test_bad_files(void)
@@ -53,33 +50,33 @@ static void test_expand(void)
 		"# comment\nreps 3   # trailing comment\nduration 20ms\n"
 		"run lock kind=qspin,ticket pattern=ttl,sb threads=2 no-c2c\n"
 		"run slab workload=churn,nmi threads=1\n", &st, err, sizeof(err)));
-	CHECK_STR(st.name, "t");
-	CHECK(st.reps == 3);
-	CHECK_STR(st.duration, "20ms");
-	CHECK(st.nr_runs == 2);
+	EXPECT_STR(st.name, "t");
+	EXPECT(st.reps == 3);
+	EXPECT_STR(st.duration, "20ms");
+	EXPECT(st.nr_runs == 2);
 	n = sb_study_expand(&st, &v);
-	CHECK(n == 6);
+	EXPECT(n == 6);
 	if (n == 6) {
 		/* first axis varies slowest; ids are the workload then key=value */
-		CHECK_STR(v[0].id, "lock:kind=qspin:pattern=ttl:threads=2:no-c2c");
-		CHECK_STR(v[1].id, "lock:kind=qspin:pattern=sb:threads=2:no-c2c");
-		CHECK_STR(v[2].id, "lock:kind=ticket:pattern=ttl:threads=2:no-c2c");
-		CHECK_STR(v[5].id, "slab:workload=nmi:threads=1");
-		CHECK(v[1].nr_args == 8);
-		CHECK_STR(v[1].args[0], "lock");
-		CHECK_STR(v[1].args[1], "--kind");
-		CHECK_STR(v[1].args[2], "qspin");
-		CHECK_STR(v[1].args[3], "--pattern");
-		CHECK_STR(v[1].args[4], "sb");
-		CHECK_STR(v[1].args[7], "--no-c2c");
-		CHECK(v[1].args[8] == NULL);
+		EXPECT_STR(v[0].id, "lock:kind=qspin:pattern=ttl:threads=2:no-c2c");
+		EXPECT_STR(v[1].id, "lock:kind=qspin:pattern=sb:threads=2:no-c2c");
+		EXPECT_STR(v[2].id, "lock:kind=ticket:pattern=ttl:threads=2:no-c2c");
+		EXPECT_STR(v[5].id, "slab:workload=nmi:threads=1");
+		EXPECT(v[1].nr_args == 8);
+		EXPECT_STR(v[1].args[0], "lock");
+		EXPECT_STR(v[1].args[1], "--kind");
+		EXPECT_STR(v[1].args[2], "qspin");
+		EXPECT_STR(v[1].args[3], "--pattern");
+		EXPECT_STR(v[1].args[4], "sb");
+		EXPECT_STR(v[1].args[7], "--no-c2c");
+		EXPECT(v[1].args[8] == NULL);
 		/* the positional workload comes right after the command */
-		CHECK_STR(v[4].args[0], "slab");
-		CHECK_STR(v[4].args[1], "churn");
-		CHECK_STR(v[4].args[2], "--threads");
-		CHECK(v[4].run == 1);
+		EXPECT_STR(v[4].args[0], "slab");
+		EXPECT_STR(v[4].args[1], "churn");
+		EXPECT_STR(v[4].args[2], "--threads");
+		EXPECT(v[4].run == 1);
 	}
-	CHECK(!sb_study_check_unique(&st, v, n, err, sizeof(err)));
+	EXPECT(!sb_study_check_unique(&st, v, n, err, sizeof(err)));
 	sb_study_variants_free(v, n);
 	sb_study_free(&st);
 }
@@ -94,8 +91,8 @@ static void test_duplicate_variant(void)
 	CHECK(!sb_study_parse_text("d.study", "run lock threads=1,2\n\nrun lock threads=2,4\n",
 				   &st, err, sizeof(err)));
 	n = sb_study_expand(&st, &v);
-	CHECK(sb_study_check_unique(&st, v, n, err, sizeof(err)) == -1);
-	CHECK(strstr(err, "d.study:3: variant 'lock:threads=2' is already in the matrix of line 1"));
+	EXPECT(sb_study_check_unique(&st, v, n, err, sizeof(err)) == -1);
+	EXPECT(strstr(err, "d.study:3: variant 'lock:threads=2' is already in the matrix of line 1"));
 	sb_study_variants_free(v, n);
 	sb_study_free(&st);
 }
@@ -114,10 +111,10 @@ static void test_round_trip(void)
 	sb_study_write(&a, f);
 	fclose(f);
 	CHECK(!sb_study_parse_text("copy.study", text, &b, err, sizeof(err)));
-	CHECK_STR(b.name, "rt");
-	CHECK(b.has_seed && b.seed == 7);
-	CHECK(b.perf_stat);
-	CHECK(b.nr_runs == 1 && b.runs[0].nr_axes == 2 && b.runs[0].axes[1].nr_values == 0);
+	EXPECT_STR(b.name, "rt");
+	EXPECT(b.has_seed && b.seed == 7);
+	EXPECT(b.perf_stat);
+	EXPECT(b.nr_runs == 1 && b.runs[0].nr_axes == 2 && b.runs[0].axes[1].nr_values == 0);
 	free(text);
 	sb_study_free(&a);
 	sb_study_free(&b);
@@ -128,20 +125,19 @@ static void test_shipped_studies(void)
 	glob_t g;
 
 	CHECK(!glob(SB_SOURCE_DIR "/scripts/studies/*.study", 0, NULL, &g));
-	CHECK(g.gl_pathc >= 5);
+	EXPECT(g.gl_pathc >= 5);
 	for (size_t i = 0; i < g.gl_pathc; i++) {
 		struct sb_study st;
 		struct sb_study_variant *v;
 		char err[512];
 
 		if (sb_study_parse_file(g.gl_pathv[i], &st, err, sizeof(err))) {
-			fprintf(stderr, "%s\n", err);
-			study_test_failures++;
+			EXPECT_MSG(0, "%s", err);
 			continue;
 		}
 		int n = sb_study_expand(&st, &v);
 
-		CHECK(n > 0);
+		EXPECT(n > 0);
 		sb_study_variants_free(v, n);
 		sb_study_free(&st);
 	}
@@ -156,5 +152,5 @@ int main(void)
 	test_duplicate_variant();
 	test_round_trip();
 	test_shipped_studies();
-	return study_test_result("study_parse_test");
+	return check_report();
 }
