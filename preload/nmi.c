@@ -6,8 +6,10 @@
  * the allocator too - as an NMI or a BPF program would in the kernel.  Each
  * tick allocates one object (sizes 1..4096, log-uniform) and, once the
  * thread's ring of 8 is full, frees the oldest, so the frees are not always
- * of the object just allocated.  CPU time, not wall time: a thread blocked in
- * a system call is not interrupted, so the program's sleeps are left alone.
+ * of the object just allocated.  The clock is CLOCK_MONOTONIC: thread CPU-time
+ * clocks are only checked at the scheduler tick (a few hundred Hz at most).
+ * The handler is installed with SA_RESTART; a program that does not retry
+ * an interrupted nanosleep/poll may notice the ticks.
  *
  * Threads are armed when they register (first allocation, see thread.c),
  * disarmed at thread exit; a fork child re-arms its one thread.
@@ -116,7 +118,7 @@ void nmi_thread_start(struct pl_thread *t)
 		return;
 	t->rng = (uint64_t)(uintptr_t)t ^ (uint64_t)syscall(SYS_gettid) << 32;
 	sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-	if (timer_create(CLOCK_THREAD_CPUTIME_ID, &sev, &t->timer))
+	if (timer_create(CLOCK_MONOTONIC, &sev, &t->timer))
 		return;
 	if (timer_settime(t->timer, 0, &its, NULL)) {
 		timer_delete(t->timer);

@@ -157,7 +157,7 @@ static void put_rows(void)
 	struct sheafalloc_stats st;
 	struct large_stats ls;
 	struct rusage ru;
-	uint64_t v[SMC_NR];
+	uint64_t v[SMC_NR], calls;
 	long rss = getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
 
 	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++) {
@@ -170,11 +170,12 @@ static void put_rows(void)
 		counts_from(&st, v);
 		put_row(kmem_cache_name(s), v, false, rss);
 	}
+	calls = nmi_calls_total();
 	sheafalloc_stats_read(&st);
 	large_stats_read(&ls);
 	memset(v, 0, sizeof(v));
 	counts_from(&st, v);
-	v[SMC_nmi_calls] = nmi_calls_total();
+	v[SMC_nmi_calls] = calls;
 	v[SMC_mmap_allocs] = ls.allocs;
 	v[SMC_mmap_frees] = ls.frees;
 	put_row("all", v, true, rss);
@@ -202,6 +203,7 @@ void stats_write_at_exit(void)
 
 	if (!stats_path)
 		return;
+	nmi_thread_stop(&pl_self);	/* no tick of ours between the reads below */
 	to_stderr = !strcmp(stats_path, "stderr");
 	fd = to_stderr ? STDERR_FILENO :
 		open(stats_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -9,6 +9,8 @@ int cmd_topo(int argc, char **argv);
 int cmd_c2c(int argc, char **argv);
 /* lock, slab, page, slabinfo: exec sheafbench-<pattern> (never returns on success). */
 int dispatch_to_worker(int argc, char **argv);
+/* run: any program with an allocator preloaded (run.c). */
+int cmd_run(int argc, char **argv);
 
 /*
  * If argv[*i] is "--name VALUE" or "--name=VALUE", returns VALUE and leaves *i

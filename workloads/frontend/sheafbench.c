@@ -28,6 +28,7 @@ static const struct command commands[] = {
 	{ "compare",  cmd_compare,        "medians, ratios with 95% CIs, changelog text" },
 	{ "plot",     cmd_plot,           "gnuplot figures from a study directory" },
 	{ "report",   cmd_report,         "write report.md: machine, changelog blocks, plots" },
+	{ "run",      cmd_run,            "run any program on an allocator (preload), with its counters" },
 };
 
 #define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
@@ -59,6 +60,6 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], commands[i].name))
 			return commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "sheafbench: '%s' is not a command (allowed: topo, c2c, lock, slab, page, "
-		"slabinfo, study, compare, plot, report)\n", argv[1]);
+		"slabinfo, study, compare, plot, report, run)\n", argv[1]);
 	return 2;
 }
