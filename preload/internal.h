@@ -127,6 +127,7 @@ uint64_t nmi_calls_total(void);
 
 void stats_setup(void);
 void stats_write_at_exit(void);
+void stats_fork_child(void);		/* the child counts from the fork on */
 
 #pragma GCC visibility pop
 

@@ -36,6 +36,14 @@ struct outbuf {
 
 static struct outbuf out;
 
+/*
+ * A fork child starts with its parent's counters (the memory is copied):
+ * what they were at the fork is subtracted, so each process's rows say what
+ * that process did and a run's rows can be summed.  [cache][count], the last
+ * row for "all".
+ */
+static uint64_t fork_base[KMALLOC_NR_BUCKETS + 1][SMC_NR];
+
 static void put(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void put(const char *fmt, ...)
 {
@@ -152,33 +160,55 @@ static void put_row(const char *cache, const uint64_t *v, bool all, long rss_kib
 	put(stats_json ? "}\n" : "\n");
 }
 
-static void put_rows(void)
+/* Counts now: v[cache][count] for every bucket, then "all"; names[] of the caches. */
+static void counts_read(uint64_t v[][SMC_NR], const char **names)
 {
 	struct sheafalloc_stats st;
 	struct large_stats ls;
-	struct rusage ru;
-	uint64_t v[SMC_NR], calls;
-	long rss = getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
+	uint64_t calls;
 
+	memset(v, 0, sizeof(uint64_t) * SMC_NR * (KMALLOC_NR_BUCKETS + 1));
 	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++) {
 		struct kmem_cache *s = kmalloc_cache_for_size(bucket_sizes[i]);
 
+		names[i] = s ? kmem_cache_name(s) : NULL;
 		if (!s)
 			continue;
 		kmem_cache_stats_read(s, &st);
-		memset(v, 0, sizeof(v));
-		counts_from(&st, v);
-		put_row(kmem_cache_name(s), v, false, rss);
+		counts_from(&st, v[i]);
 	}
 	calls = nmi_calls_total();
 	sheafalloc_stats_read(&st);
 	large_stats_read(&ls);
-	memset(v, 0, sizeof(v));
-	counts_from(&st, v);
-	v[SMC_nmi_calls] = calls;
-	v[SMC_mmap_allocs] = ls.allocs;
-	v[SMC_mmap_frees] = ls.frees;
-	put_row("all", v, true, rss);
+	counts_from(&st, v[KMALLOC_NR_BUCKETS]);
+	v[KMALLOC_NR_BUCKETS][SMC_nmi_calls] = calls;
+	v[KMALLOC_NR_BUCKETS][SMC_mmap_allocs] = ls.allocs;
+	v[KMALLOC_NR_BUCKETS][SMC_mmap_frees] = ls.frees;
+}
+
+void stats_fork_child(void)
+{
+	const char *names[KMALLOC_NR_BUCKETS];
+
+	if (stats_path)
+		counts_read(fork_base, names);
+}
+
+static void put_rows(void)
+{
+	static uint64_t v[KMALLOC_NR_BUCKETS + 1][SMC_NR];
+	const char *names[KMALLOC_NR_BUCKETS];
+	struct rusage ru;
+	long rss = getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
+
+	counts_read(v, names);
+	for (int i = 0; i <= KMALLOC_NR_BUCKETS; i++)
+		for (int c = 0; c < SMC_NR; c++)
+			v[i][c] -= fork_base[i][c];
+	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++)
+		if (names[i])
+			put_row(names[i], v[i], false, rss);
+	put_row("all", v[KMALLOC_NR_BUCKETS], true, rss);
 }
 
 static void write_all(int fd, const char *buf, size_t len)

@@ -158,6 +158,7 @@ static void fork_child(void)
 	pthread_mutex_init(&registry_mutex, NULL);
 	pthread_mutex_init(&fork_mutex, NULL);
 	membarrier_setup();
+	stats_fork_child();
 	if (t->state == PL_T_LIVE) {
 		t->timer_armed = 0;	/* timers are not inherited */
 		nmi_thread_start(t);

@@ -77,15 +77,24 @@ struct run_result {
 	long stats_rss_kib;	/* largest peak_rss_kib the library saw */
 };
 
+static void print_list(FILE *out, const char *const *names)
+{
+	for (int i = 0; names[i]; i++)
+		fprintf(out, "%s%s", i ? (names[i + 1] ? ", " : " or ") : "", names[i]);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: sheafbench run [OPTIONS] -- CMD [ARGS]\n"
 		"Run CMD with an allocator preloaded; report wall and CPU time, peak RSS and,\n"
 		"for sheaf, the allocator's counters summed over every process of CMD.\n\n"
-		"  --allocator A     sheaf, glibc, jemalloc, tcmalloc or mimalloc (default sheaf)\n"
-		"  --pattern P       lock, ttl, sb or tro: the sheaf library's build (default sb)\n"
-		"  --nmi-hz N        sheaf: every thread gets a CPU-time timer at N Hz whose\n"
+		"  --allocator A     ");
+	print_list(out, run_allocators);
+	fprintf(out, " (default sheaf)\n  --pattern P       ");
+	print_list(out, run_patterns);
+	fprintf(out, ": the sheaf library's build (default sb)\n"
+		"  --nmi-hz N        sheaf: every thread gets a timer at N Hz whose\n"
 		"                    handler calls kmalloc_nolock/kfree_nolock (default 0: off)\n"
 		"  --debug           sheaf: the library with the allocator's debug checks\n"
 		"  --stats-file F    keep the library's per-process, per-cache csv rows in F\n"
