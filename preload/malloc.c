@@ -78,8 +78,8 @@ static void *pl_alloc(size_t size, size_t align, bool zero)
 	t = pl_enter();
 	if (unlikely(!t)) {
 		p = fallback_alloc(size, align);
-		if (p && zero && bootstrap_owns(p))
-			memset(p, 0, size);
+		if (p && zero && page_alloc_owns(p))
+			memset(p, 0, size);	/* kmalloc_nolock's; bootstrap and mmap memory is fresh */
 		return p;
 	}
 	p = zero ? kzalloc(want, GFP_KERNEL) : kmalloc(want, GFP_KERNEL);
