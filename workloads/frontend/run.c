@@ -191,42 +191,65 @@ static void child_env(const struct run_opts *o, const char *lib, const char *sta
 	}
 }
 
-/* Fork, exec, wait; false (one line said) if CMD did not exit 0. */
-static bool run_child(const struct run_opts *o, const char *lib, const char *stats,
-		      struct run_result *r)
+/* Child side: exec CMD; on failure send errno up the close-on-exec pipe. */
+static _Noreturn void exec_child(const struct run_opts *o, const char *lib, const char *stats,
+				 int err_fd)
+{
+	int e;
+
+	child_env(o, lib, stats);
+	execvp(o->cmd[0], o->cmd);
+	e = errno;
+	if (write(err_fd, &e, sizeof(e)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/*
+ * Fork, exec, wait.  0 if CMD exited 0; 2 if it could not be run (bad input);
+ * 1 otherwise.  Exactly one line on stderr when not 0.
+ */
+static int run_child(const struct run_opts *o, const char *lib, const char *stats,
+		     struct run_result *r)
 {
 	struct rusage ru;
 	uint64_t t0 = sb_now_ns();
-	int status;
-	pid_t pid = fork();
+	int status, exec_errno = 0, fds[2];
+	pid_t pid;
 
-	if (pid < 0) {
-		fprintf(stderr, "sheafbench run: fork: %s\n", strerror(errno));
-		return false;
+	if (pipe2(fds, O_CLOEXEC) || (pid = fork()) < 0) {
+		fprintf(stderr, "sheafbench run: cannot start '%s': %s\n", o->cmd[0], strerror(errno));
+		return 1;
 	}
 	if (pid == 0) {
-		child_env(o, lib, stats);
-		execvp(o->cmd[0], o->cmd);
-		fprintf(stderr, "sheafbench run: cannot run '%s': %s\n", o->cmd[0], strerror(errno));
-		_exit(127);
+		close(fds[0]);
+		exec_child(o, lib, stats, fds[1]);
 	}
+	close(fds[1]);
+	while (read(fds[0], &exec_errno, sizeof(exec_errno)) < 0 && errno == EINTR)
+		;
+	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return false;
+			return 1;
+	if (exec_errno) {
+		fprintf(stderr, "sheafbench run: cannot run '%s': %s\n", o->cmd[0], strerror(exec_errno));
+		return 2;
+	}
 	r->wall_s = (double)(sb_now_ns() - t0) / 1e9;
 	getrusage(RUSAGE_CHILDREN, &ru);
 	r->user_s = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6;
 	r->sys_s = (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
 	r->peak_rss_kib = ru.ru_maxrss;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return true;
+		return 0;
 	if (WIFSIGNALED(status))
 		fprintf(stderr, "sheafbench run: '%s' was killed by signal %d (%s)\n", o->cmd[0],
 			WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else
 		fprintf(stderr, "sheafbench run: '%s' exited with status %d\n", o->cmd[0],
 			WEXITSTATUS(status));
-	return false;
+	return 1;
 }
 
 /* Column index of every count in the header; -1 if absent. */
@@ -359,7 +382,8 @@ int cmd_run(int argc, char **argv)
 	struct run_result r = { 0 };
 	char lib_buf[PATH_MAX + 64], tmp[PATH_MAX];
 	const char *lib, *stats = NULL;
-	bool sheaf, ok;
+	bool sheaf;
+	int status;
 
 	parse(argc, argv, &o);
 	lib = preload_path(&o, lib_buf, sizeof(lib_buf));
@@ -367,13 +391,13 @@ int cmd_run(int argc, char **argv)
 	if (sheaf)
 		stats = stats_open(&o, tmp, sizeof(tmp));
 	fflush(NULL);
-	ok = run_child(&o, lib, stats, &r);
+	status = run_child(&o, lib, stats, &r);
 	if (stats)
 		read_stats(stats, &r);
 	if (stats && !o.stats_file)
 		unlink(stats);
-	if (!ok)
-		return 1;
+	if (status)
+		return status;
 	if (sheaf && !r.processes)
 		fprintf(stderr, "sheafbench run: no process of '%s' ran on %s (a static or setuid "
 			"binary?); counters are n/a\n", o.cmd[0], lib);
