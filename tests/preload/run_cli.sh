@@ -27,8 +27,8 @@ bad -- /nonexistent/program
 for a in sheaf glibc jemalloc tcmalloc mimalloc; do
 	out=$("$sb" run --allocator "$a" --format csv -- sh -c 'ls / >/dev/null' 2>"$err")
 	status=$?
-	if [ $status -eq 2 ] && grep -q "install the Debian package" "$err"; then
-		echo "$a: not installed, skipped"; continue
+	if [ $status -eq 2 ] && grep -q "install the Debian package\|is missing (build target" "$err"; then
+		echo "$a: not installed or not built (sanitizer builds), skipped"; continue
 	fi
 	row=$(echo "$out" | awk -F, '/^workload,/ { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		$1 == "run" { print $c["allocator"], $c["processes"], $c["allocs"] }')
