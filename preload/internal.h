@@ -58,7 +58,6 @@ void *large_alloc(size_t size, size_t align);
 /* true if p is a large block (then freed); false if it is not one of ours */
 bool large_free(const void *p);
 size_t large_usable_size(const void *p);	/* 0: not a large block */
-bool large_owns(const void *p);
 struct large_stats { uint64_t allocs, frees, bytes_peak; };
 void large_stats_read(struct large_stats *out);
 
@@ -117,7 +116,6 @@ static inline void pl_leave_live(struct pl_thread *t)
 
 /* ---- nmi.c: the per-thread timer whose handler calls kmalloc_nolock ---- */
 
-extern long pl_nmi_hz;			/* 0: off */
 int nmi_setup(void);			/* at init: handler, from $SHEAFMALLOC_NMI_HZ */
 void nmi_thread_start(struct pl_thread *t);	/* arm this thread's timer */
 void nmi_thread_stop(struct pl_thread *t);	/* disarm, free what the handler holds */

@@ -79,11 +79,6 @@ static struct large_hdr *large_hdr(const void *p)
 	return h->magic == LARGE_MAGIC ? h : NULL;
 }
 
-bool large_owns(const void *p)
-{
-	return large_hdr(p) != NULL;
-}
-
 bool large_free(const void *p)
 {
 	struct large_hdr *h = large_hdr(p);

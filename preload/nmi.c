@@ -25,7 +25,7 @@
 
 #define NMI_RING	8
 
-long pl_nmi_hz;
+static long pl_nmi_hz;			/* 0: off */
 static int nmi_signo;
 static _Atomic uint64_t nmi_calls;	/* handler calls, every thread */
 
