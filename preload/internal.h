@@ -120,6 +120,7 @@ int nmi_setup(void);			/* at init: handler, from $SHEAFMALLOC_NMI_HZ */
 void nmi_thread_start(struct pl_thread *t);	/* arm this thread's timer */
 void nmi_thread_stop(struct pl_thread *t);	/* disarm, free what the handler holds */
 uint64_t nmi_calls_total(void);
+uint64_t nmi_overruns_total(void);
 
 /* ---- stats.c: counters written at exit when $SHEAFMALLOC_STATS is set ---- */
 

@@ -28,6 +28,7 @@
 static long pl_nmi_hz;			/* 0: off */
 static int nmi_signo;
 static _Atomic uint64_t nmi_calls;	/* handler calls, every thread */
+static _Atomic uint64_t nmi_overruns;	/* expirations the kernel merged into a pending signal */
 
 static uint64_t rng_next(uint64_t *s)
 {
@@ -72,6 +73,9 @@ static void nmi_handler(int sig, siginfo_t *si, void *uc)
 		atomic_signal_fence(memory_order_seq_cst);
 	if (!atomic_load_explicit(&pl_fork_gate, memory_order_relaxed)) {
 		atomic_fetch_add_explicit(&nmi_calls, 1, memory_order_relaxed);
+		if (si->si_overrun > 0)
+			atomic_fetch_add_explicit(&nmi_overruns, (uint64_t)si->si_overrun,
+						  memory_order_relaxed);
 		if (t->ring_count == NMI_RING)
 			ring_free_oldest(t);
 		p = kmalloc_nolock(nmi_size(t), NUMA_NO_NODE);
@@ -147,4 +151,9 @@ void nmi_thread_stop(struct pl_thread *t)
 uint64_t nmi_calls_total(void)
 {
 	return atomic_load(&nmi_calls);
+}
+
+uint64_t nmi_overruns_total(void)
+{
+	return atomic_load(&nmi_overruns);
 }

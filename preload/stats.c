@@ -182,6 +182,7 @@ static void counts_read(uint64_t v[][SMC_NR], const char **names)
 	large_stats_read(&ls);
 	counts_from(&st, v[KMALLOC_NR_BUCKETS]);
 	v[KMALLOC_NR_BUCKETS][SMC_nmi_calls] = calls;
+	v[KMALLOC_NR_BUCKETS][SMC_nmi_overruns] = nmi_overruns_total();
 	v[KMALLOC_NR_BUCKETS][SMC_mmap_allocs] = ls.allocs;
 	v[KMALLOC_NR_BUCKETS][SMC_mmap_frees] = ls.frees;
 }

@@ -54,6 +54,7 @@
 	X(nolock_frees,		"kfree_nolock calls")				\
 	X(nolock_deferred,	"kfree_nolock objects put on a deferred list")	\
 	X(nmi_calls,		"timer handler calls ($SHEAFMALLOC_NMI_HZ)")	\
+	X(nmi_overruns,		"timer expirations merged into one signal (si_overrun)") \
 	X(mmap_allocs,		"blocks mmap'ed (above kmalloc, or bootstrap overflow)") \
 	X(mmap_frees,		"... unmapped")
 
@@ -69,7 +70,8 @@ static inline int sheafmalloc_count_is_zone(int i)
 {
 	return i == SMC_zone_trylocks || i == SMC_zone_trylock_fails ||
 	       i == SMC_zone_lock_trylocks || i == SMC_zone_lock_trylock_fails ||
-	       i == SMC_mmap_allocs || i == SMC_mmap_frees || i == SMC_nmi_calls;
+	       i == SMC_mmap_allocs || i == SMC_mmap_frees || i == SMC_nmi_calls ||
+	       i == SMC_nmi_overruns;
 }
 
 /* Process figures after the counts: peak_rss_kib (max over processes when summed). */

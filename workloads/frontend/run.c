@@ -318,6 +318,10 @@ static void report_counts(struct sb_report *rep, const struct run_result *r, boo
 	for (int i = 0; i < SMC_NR; i++)
 		have ? sb_report_u64(rep, count_names[i], v[i]) : sb_report_na(rep, count_names[i]);
 	if (have)
+		sb_report_f64(rep, "nmi_delivered_hz", (double)v[SMC_nmi_calls] / r->wall_s);
+	else
+		sb_report_na(rep, "nmi_delivered_hz");
+	if (have)
 		sb_report_f64(rep, "nolock_unaccounted", (double)v[SMC_nolock_attempts] -
 			      (double)(v[SMC_nolock_first_ok] + v[SMC_nolock_retry_ok] + v[SMC_nolock_null]));
 	else
