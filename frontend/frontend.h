@@ -14,6 +14,8 @@ int cmd_c2c(int argc, char **argv);
 #define SB_DEFAULT_PATTERN	"sb"
 /* lock, slab, page, slabinfo: exec sheafbench-<pattern> (never returns on success). */
 int dispatch_to_worker(int argc, char **argv);
+/* run: any program with an allocator preloaded (run.c). */
+int cmd_run(int argc, char **argv);
 
 /* paths.c */
 /* This binary's path (/proc/self/exe): 0, or -errno. */

@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "compare",  cmd_compare,        "medians, ratios with 95% CIs, changelog text" },
 	{ "plot",     cmd_plot,           "gnuplot figures from a study directory" },
 	{ "report",   cmd_report,         "write report.md: machine, changelog blocks, plots" },
+	{ "run",      cmd_run,            "run any program on an allocator (preload), with its counters" },
 };
 
 #define NR_COMMANDS	(sizeof(commands) / sizeof(commands[0]))

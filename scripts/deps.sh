@@ -19,6 +19,9 @@ SB_PACKAGES=(
 	"libjemalloc-dev:comparison allocator"
 	"libgoogle-perftools-dev:comparison allocator (tcmalloc)"
 	"libmimalloc-dev:comparison allocator"
+	"python3:real program for the preload tests"
+	"sqlite3:real program for the preload tests"
+	"git:real program for the preload tests"
 )
 
 missing=()
