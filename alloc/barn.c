@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * barn.c - layer 4: the per-node barn of full and empty sheaves (design.md 2.4).
+ * barn.c - layer 5: the per-node barn of full and empty sheaves (design.md 2.4).
  *
  * Each list is bounded (sa.barn_max_full / sa.barn_max_empty).  Every operation
  * takes barn->lock once; nolock callers only try it and treat busy as a miss.
@@ -15,17 +15,26 @@ void barn_init(struct node_barn *barn)
 	barn->nr_full = barn->nr_empty = 0;
 }
 
-static bool barn_lock(struct node_barn *barn, struct lock_site *ls, bool nolock)
+static bool barn_lock(struct kmem_cache *s, struct node_barn *barn, struct lock_site *ls,
+		      bool nolock)
 {
 	lock_site_begin(ls, nolock);
-	return slab_lock_acquire(&barn->lock, nolock, &ls->ctx);
+	if (!slab_lock_acquire(&barn->lock, nolock, &ls->ctx)) {
+		trylock_fail_split(s, ls->ctx.cpu, &barn->holder, STAT_barn_trylock_fail_reentrant,
+				   STAT_barn_trylock_fail_cross);
+		return false;
+	}
+	atomic_store_explicit(&barn->holder, this_thread_token(), memory_order_relaxed);
+	return true;
 }
 
 static void barn_unlock(struct kmem_cache *s, struct node_barn *barn, struct lock_site *ls,
 			bool locked)
 {
-	if (locked)
+	if (locked) {
+		atomic_store_explicit(&barn->holder, 0, memory_order_relaxed);
 		slab_lock_release(&barn->lock, &ls->ctx);
+	}
 	lock_site_end(ls, &s->cpu_sheaves[ls->ctx.cpu].barn_lock);
 }
 
@@ -68,7 +77,7 @@ struct slab_sheaf *barn_take_full(struct kmem_cache *s, struct node_barn *barn,
 	*spill = NULL;
 	if (barn_peek_empty(&barn->nr_full))
 		return NULL;
-	locked = barn_lock(barn, &ls, nolock);
+	locked = barn_lock(s, barn, &ls, nolock);
 	full = locked ? sheaf_pop(&barn->full, &barn->nr_full) : NULL;
 	if (full && empty) {
 		if (barn->nr_empty < sa.barn_max_empty)
@@ -80,18 +89,26 @@ struct slab_sheaf *barn_take_full(struct kmem_cache *s, struct node_barn *barn,
 	return full;
 }
 
-/* An empty sheaf in exchange for full (may be NULL), if the full list has room. */
+/*
+ * An empty sheaf in exchange for full (may be NULL).  With a full sheaf to
+ * give, the full list must have room: if it looked at its limit (racy peek,
+ * as the kernel's), *full_at_limit is set and nothing is taken.
+ */
 struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
-				   struct slab_sheaf *full, bool nolock)
+				   struct slab_sheaf *full, bool nolock, bool *full_at_limit)
 {
 	struct slab_sheaf *empty = NULL;
 	struct lock_site ls;
 	bool locked;
 
+	if (full && __atomic_load_n(&barn->nr_full, __ATOMIC_RELAXED) >= sa.barn_max_full) {
+		*full_at_limit = true;
+		return NULL;
+	}
 	if (barn_peek_empty(&barn->nr_empty))
 		return NULL;
-	locked = barn_lock(barn, &ls, nolock);
-	if (locked && (!full || barn->nr_full < sa.barn_max_full)) {
+	locked = barn_lock(s, barn, &ls, nolock);
+	if (locked) {
 		empty = sheaf_pop(&barn->empty, &barn->nr_empty);
 		if (empty && full)
 			sheaf_push(&barn->full, &barn->nr_full, full);
@@ -100,31 +117,40 @@ struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
 	return empty;
 }
 
-/* A full sheaf into the barn if the full list has room. */
-bool barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf,
-		   bool nolock)
+/*
+ * Normal context, a sheaf a relocked CPU could not use (a race, or the relock
+ * failed): into the barn whatever its limits, as the kernel's
+ * barn_put_full_sheaf()/barn_put_empty_sheaf() - rare enough not to matter.
+ */
+void barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf)
 {
 	struct lock_site ls;
-	bool locked = barn_lock(barn, &ls, nolock);
-	bool done = locked && barn->nr_full < sa.barn_max_full;
 
-	if (done)
-		sheaf_push(&barn->full, &barn->nr_full, sheaf);
-	barn_unlock(s, barn, &ls, locked);
-	return done;
+	barn_lock(s, barn, &ls, false);
+	sheaf_push(&barn->full, &barn->nr_full, sheaf);
+	barn_unlock(s, barn, &ls, true);
+}
+
+void barn_put_empty(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf)
+{
+	struct lock_site ls;
+
+	barn_lock(s, barn, &ls, false);
+	sheaf_push(&barn->empty, &barn->nr_empty, sheaf);
+	barn_unlock(s, barn, &ls, true);
 }
 
 /* Shrink/destroy (normal context, nothing else running on the cache's barn). */
-struct slab_sheaf *barn_pop_any(struct node_barn *barn)
+struct slab_sheaf *barn_pop_any(struct kmem_cache *s, struct node_barn *barn)
 {
 	struct lock_site ls;
 	struct slab_sheaf *sheaf;
 
-	barn_lock(barn, &ls, false);
+	barn_lock(s, barn, &ls, false);
 	sheaf = sheaf_pop(&barn->full, &barn->nr_full);
 	if (!sheaf)
 		sheaf = sheaf_pop(&barn->empty, &barn->nr_empty);
-	slab_lock_release(&barn->lock, &ls.ctx);
+	barn_unlock(s, barn, &ls, true);
 	return sheaf;
 }
 
@@ -135,7 +161,7 @@ void barn_count(struct kmem_cache *s, uint64_t *nr_full, uint64_t *nr_empty, uin
 		struct node_barn *barn = &s->node[n].barn;
 		struct lock_site ls;
 
-		barn_lock(barn, &ls, false);
+		barn_lock(s, barn, &ls, false);
 		*nr_full += barn->nr_full;
 		*nr_empty += barn->nr_empty;
 		for (struct slab_sheaf *sh = barn->full; sh; sh = sh->next)

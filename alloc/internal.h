@@ -1,8 +1,34 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * internal.h - what the files of layers 3-6 share.  Prototypes are grouped under
- * the file that defines them.  Everything declared after the visibility pragma
- * is hidden: only sheafalloc.h's names leave the library.
+ * internal.h - what the files of the allocator share.  Prototypes are grouped
+ * under the file that defines them, bottom layer first.  Everything declared
+ * after the visibility pragma is hidden: only sheafalloc.h's names leave the
+ * library.
+ *
+ * Layers (the one numbering, also in sheafalloc.h and HACKING.md).  A file of
+ * layer N calls only layers below N:
+ *   1  topology.c                 CPUs, nodes, current CPU (lib sb_topology)
+ *   2  page_alloc.c fail_inject.c zones, per-CPU page lists, failure injection
+ *   3  core.c stats.c             sa (config, CPU map), this_cpu(), lock sites,
+ *                                 the cache list, counters, slab_bug()
+ *   4  slab.c                     slabs, per-node partial lists, slab-level
+ *                                 bulk alloc/free, geometry
+ *   5  barn.c sheaf.c             per-node barns, per-CPU sheaves
+ *      (sheaf_fastpath.h)         their hit paths, inline
+ *   6  cache.c (cache_fastpath.h) kmem_cache_*(), the entry points choosing
+ *                                 sheaves or slabs
+ *   7  kmalloc.c                  buckets, large runs, kmalloc_nolock(),
+ *                                 kfree_nolock(), kmalloc_flags()
+ *   8  obj_ext.c slabinfo.c       per-slab metadata arrays, slabinfo, and
+ *      sheafalloc.c               init/exit of the whole
+ *
+ * The one designed recursion: slab metadata is kmalloc'ed.  sheaf_alloc()
+ * (layer 5) and, for a new slab (layer 4), obj_ext_alloc_for_slab() (layer 8)
+ * call kmalloc_flags_ctx() (layer 7) with SLAB_ALLOC_NO_RECURSE: the nested
+ * allocation may use the sheaves but never allocates a sheaf or an obj_ext
+ * array of its own, so the nesting depth is 1 (test_obj_ext checks it).
+ * Metadata is freed by metadata_free() (layer 5; from slab.c's discard_slab()
+ * through obj_ext_free_for_slab()), which goes straight to the slab.
  */
 #ifndef SB_ALLOC_INTERNAL_H
 #define SB_ALLOC_INTERNAL_H
@@ -33,11 +59,20 @@
 #define SB_ALLOC_DEBUG 0
 #endif
 
+#define SB_ALWAYS_INLINE	inline __attribute__((always_inline))
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define SB_CACHELINE	64
 #define SB_TLS		__thread __attribute__((tls_model("initial-exec")))
-#define MIN_PARTIAL	4	/* empty slabs a node keeps before returning pages */
+#define MAX_OBJECT_SIZE	(1u << 20)
+#define PCS_BATCH_MAX	32	/* objects a main-sheaf flush takes per pcs lock hold */
+#define MIN_PARTIAL	5	/* the kernel's bounds of s->min_partial */
+#define MAX_PARTIAL	10
+
+static inline unsigned int round_up_pow2(unsigned int x, unsigned int a)
+{
+	return (x + a - 1) & ~(a - 1);
+}
 
 /* The lock kind of list_lock and the barn lock: page_alloc.h's compile-time choice. */
 typedef sb_alloc_lock_t slab_lock_t;
@@ -51,24 +86,28 @@ typedef sb_alloc_lock_t slab_lock_t;
  */
 struct slab_sheaf {
 	struct slab_sheaf *next;	/* barn list link */
+	struct kmem_cache *cache;
 	unsigned int size;		/* objects[0..size-1] are free objects */
 	unsigned int capacity;
-	void *objects[];
+	int node;			/* where it was allocated */
+	void *objects[];		/* at 32 bytes, as the kernel's: same capacity rounding */
 };
 
 /*
  * Per-CPU state of one cache.  The pcs lock is only ever tried (the kernel's
  * local_trylock): a thread preempted on this CPU, or a signal handler that
  * interrupted the holder, makes it fail, and the caller takes the slab path.
+ * The lock word holds the holder's thread token, so a failure tells the two
+ * apart: re-entrant (the kernel's only case: IRQ/NMI/BPF on the holder's CPU)
+ * or cross-thread (preemption, migration: userspace only).
  * Counters: stat[] items bumped under the pcs lock use plain load/store (only the
  * holder writes them); all others use atomic adds.  An item is never bumped both
  * ways (see stat_locked() callers).
  */
 struct slub_percpu_sheaves {
-	atomic_uint locked;
-	struct slab_sheaf *main;	/* never NULL after cache creation */
+	atomic_uintptr_t locked;	/* 0, or the holder's thread token */
+	struct slab_sheaf *main;	/* never NULL: &sheaf_boot until a sheaf is installed */
 	struct slab_sheaf *spare;	/* NULL, or a sheaf (empty or full) */
-	void *_Atomic deferred;		/* kfree_nolock: lock-free stack of objects */
 	uint64_t stat[NR_SHEAFALLOC_STATS];
 	struct sb_lockstat barn_lock;	/* folded with atomic adds */
 	struct sb_lockstat list_lock;
@@ -77,23 +116,57 @@ struct slub_percpu_sheaves {
 /* Full and empty sheaves of one cache on one node, bounded lists. */
 struct node_barn {
 	slab_lock_t lock;
+	atomic_uintptr_t holder;	/* thread token while held, for the failure split */
 	struct slab_sheaf *full;
 	struct slab_sheaf *empty;
 	unsigned int nr_full, nr_empty;
 };
 
-/* A slab, stored in-band at the start of its page run; head page->slab points here. */
+/*
+ * The double word of a slab's (freelist, inuse): cmpxchg16b on x86-64 (built
+ * with -mcx16, so __sync_bool_compare_and_swap inlines it), casp/ldxp-stxp on
+ * arm64, a plain 8-byte CAS on 32-bit targets.  A 64-bit target without a
+ * 16-byte CAS is refused at build time: the alternative, a per-slab spin bit,
+ * is what the kernel avoids because an NMI could interrupt its holder.
+ */
+#if __SIZEOF_POINTER__ == 8 && defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_16)
+typedef unsigned __int128 slab_dword_t;
+#elif __SIZEOF_POINTER__ == 4 && defined(__GCC_HAVE_SYNC_COMPARE_AND_SWAP_8)
+typedef unsigned long long slab_dword_t;
+#else
+#error "sheafalloc needs a double-word compare-and-swap (x86-64: build with -mcx16)"
+#endif
+union slab_fc {
+	struct {
+		void *freelist;
+		unsigned long inuse;
+	};
+	slab_dword_t dw;
+};
+
+/*
+ * A slab's descriptor: one per page frame in a slab.c array beside mem_map
+ * (the kernel's struct slab overlays struct page), so the run holds objects
+ * only and objects per slab are the kernel's.  The head page's ->slab points
+ * here.
+ */
 struct slab {
 	struct kmem_cache *cache;
 	struct slab *next, *prev;	/* n->partial or n->full, under list_lock */
-	void *freelist;			/* in-object freelist, under list_lock */
-	unsigned int inuse;		/* objects out of the slab (callers and sheaves) */
+	union {				/* changed together by one double-word CAS */
+		struct {
+			void *freelist;		/* in-object freelist */
+			unsigned long inuse;	/* objects out of the slab (callers, sheaves) */
+		};
+		slab_dword_t fc;
+	};
 	unsigned int objects;
 	int node;
 	bool on_partial;
 	unsigned long *obj_exts;	/* per-object allocation tags, or NULL */
 	char *base;			/* first object */
-	unsigned long alloc_map[];	/* SB_ALLOC_DEBUG: bit set while a caller holds it */
+	unsigned long *alloc_map;	/* SB_ALLOC_DEBUG: bit set while a caller holds it
+					   (at the end of the run) */
 };
 
 struct slab_list {
@@ -103,10 +176,11 @@ struct slab_list {
 /* Per node: partial/full slabs under list_lock, and the barn. */
 struct kmem_cache_node {
 	slab_lock_t list_lock;
+	atomic_uintptr_t list_holder;	/* thread token while held, for the failure split */
 	struct slab_list partial;	/* slabs with free objects (incl. empty ones) */
 	struct slab_list full;		/* slabs with no free object */
-	unsigned long nr_partial, nr_slabs, nr_empty;
-	uint64_t inuse;			/* sum of slab->inuse */
+	unsigned long nr_partial, nr_slabs;
+	uint64_t inuse;			/* sum of slab->inuse (atomic adds) */
 	struct node_barn barn;
 } __attribute__((aligned(SB_CACHELINE)));
 
@@ -117,8 +191,9 @@ struct kmem_cache {
 	unsigned int align;
 	unsigned int objects;		/* per slab */
 	unsigned int order;
-	unsigned int slab_hdr;		/* bytes before the first object */
+	unsigned int debug_tail;	/* SB_ALLOC_DEBUG: bytes of the bitmap at the run's end */
 	int sheaf_capacity;		/* 0: no sheaves */
+	unsigned long min_partial;	/* partial slabs a node keeps before freeing empty ones */
 	slab_flags_t flags;
 	bool is_kmalloc;
 	struct kmem_cache_node *node;			/* [nr_nodes] */
@@ -126,7 +201,7 @@ struct kmem_cache {
 	struct slub_percpu_sheaves cpu_sheaves[];	/* [nr_cpus] */
 };
 
-/* sheafalloc.c: global state, thread context */
+/* core.c: layer 3, global state (written by sa_setup() only), thread context */
 struct sheafalloc_global {
 	const struct sb_topology *topo;
 	struct sb_topology *owned_topo;
@@ -135,9 +210,22 @@ struct sheafalloc_global {
 	unsigned int barn_max_full, barn_max_empty;
 	int *cpu_of_os;			/* [OS CPU] topology CPU or -1; NULL: use sb_current_cpu() */
 	unsigned int nr_os;
+	struct defer_list *defer;	/* [nr_cpus] kfree_nolock's deferred objects */
 	bool up;
 };
 extern struct sheafalloc_global sa;
+
+/*
+ * kfree_nolock's deferred objects, any cache, per CPU: the kernel's per-CPU
+ * defer_free llist.  Its irq_work runs once the NMI returns; here the thread
+ * whose handler deferred an object (defer_pending) drains every list at the
+ * end of its next normal allocator call - the one the handler interrupted, if
+ * any - and pcs misses on a CPU drain that CPU's list.
+ */
+struct defer_list {
+	void *_Atomic head;		/* lock-free stack through each object's first word */
+} __attribute__((aligned(SB_CACHELINE)));
+extern SB_TLS bool defer_pending;
 
 /*
  * The current CPU.  On this machine's topology, read the OS CPU from the
@@ -190,8 +278,22 @@ struct lock_site {
 	struct sb_lockctx ctx;
 };
 struct sb_qnode *thread_qnode(void);	/* NULL in nolock context */
+
+/* A per-thread value, never 0 or 1: the address of a thread-local byte. */
+extern SB_TLS char thread_token_byte;
+static SB_ALWAYS_INLINE uintptr_t this_thread_token(void)
+{
+	return (uintptr_t)&thread_token_byte;
+}
 void lock_site_begin(struct lock_site *ls, bool nolock);
 void lock_site_end(struct lock_site *ls, struct sb_lockstat *total);
+/*
+ * A failed trylock of a lock whose holder is recorded in *holder: counts it
+ * into reentrant (the holder is this thread, interrupted by our handler) or
+ * cross (another thread) of s's counters on cpu.
+ */
+void trylock_fail_split(struct kmem_cache *s, int cpu, const atomic_uintptr_t *holder,
+			enum sheafalloc_stat_item reentrant, enum sheafalloc_stat_item cross);
 
 void cache_list_add(struct kmem_cache *s);
 void cache_list_del_locked(struct kmem_cache *s);
@@ -200,8 +302,13 @@ void cache_list_lock(void);
 void cache_list_unlock(void);
 
 _Noreturn void slab_bug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int sa_setup(const struct sheafalloc_config *cfg);	/* config already checked */
+extern const unsigned int kmalloc_sizes[KMALLOC_NR_BUCKETS];
+extern const unsigned char size_index[24];	/* bucket of sizes (8i, 8i+8], i < 24 */
+unsigned int kmalloc_index(size_t size);	/* KMALLOC_NR_BUCKETS if too big or 0 */
+void sa_teardown(void);
 
-/* stats.c */
+/* stats.c: layer 3 */
 static inline void stat_add(struct kmem_cache *s, int cpu, enum sheafalloc_stat_item i, uint64_t n)
 {
 	__atomic_fetch_add(&s->cpu_sheaves[cpu].stat[i], n, __ATOMIC_RELAXED);
@@ -220,37 +327,36 @@ static inline void stat_locked(struct slub_percpu_sheaves *pcs, enum sheafalloc_
 			 __ATOMIC_RELAXED);
 }
 void cache_stats_sum(struct kmem_cache *s, struct sheafalloc_stats *out);
+uint64_t cache_stat_sum(struct kmem_cache *s, enum sheafalloc_stat_item item);
 void stats_retire_cache(struct kmem_cache *s);
 void stats_reset_retired(void);
 
-/* slab.c: layer 3 */
-struct kmem_cache *cache_create(const char *name, unsigned int size, unsigned int align,
-				slab_flags_t flags, int sheaf_capacity, bool is_kmalloc);
-int cache_alloc_cpu_sheaves(struct kmem_cache *s);
-void cache_empty_sheaves(struct kmem_cache *s);
-void cache_free_struct(struct kmem_cache *s);
-unsigned long cache_release_slabs(struct kmem_cache *s, bool report);
-void cache_free_obj_exts(struct kmem_cache *s);
+/* slab.c: layer 4 */
+#define SLAB_MAX_ORDER	3	/* the kernel's slub_max_order: PAGE_ALLOC_COSTLY_ORDER */
+int slab_descs_init(void);
+void slab_descs_exit(void);
+unsigned int calculate_order(unsigned int size, int nr_cpus);
+void slab_geometry(struct kmem_cache *s);
+unsigned long slab_release_all(struct kmem_cache *s, bool report);	/* objects still in use */
+void slab_free_all_obj_exts(struct kmem_cache *s);
 struct slab *virt_to_slab(const void *p);
 unsigned int obj_index(const struct kmem_cache *s, const struct slab *slab, const void *p);
 int slab_alloc_bulk(struct kmem_cache *s, int node, const struct slab_alloc_context *ctx,
 		    void **p, int max);
 int slab_free_bulk(struct kmem_cache *s, void **p, int n, bool nolock);
 unsigned long slab_shrink_node_lists(struct kmem_cache *s);
-/* Out-of-line halves of sheaf_fastpath.h's slab_alloc_node() and slab_free(). */
-void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx,
-			bool pcs_tried);
-void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
-		      const struct slab_alloc_context *ctx);
-void __slab_free(struct kmem_cache *s, void *obj, bool pcs_tried);
-void *slab_alloc_default_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
-			      gfp_t gfp, size_t orig_size, unsigned long caller);
-void slab_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu, void *obj);
-bool slab_free_nolock(struct kmem_cache *s, void *obj);
 void slab_debug_on_alloc(struct kmem_cache *s, void *obj);
 void slab_debug_on_free(struct kmem_cache *s, const void *obj, const char *fn);
+/* The allocation tag of obj in its slab's obj_ext array, if it has one. */
+static inline void obj_ext_tag(struct kmem_cache *s, struct slab *slab, void *obj,
+			       unsigned long addr)
+{
+	if (slab->obj_exts)
+		__atomic_store_n(&slab->obj_exts[obj_index(s, slab, obj)], addr, __ATOMIC_RELAXED);
+}
 
-/* sheaf.c: layer 4, per-CPU sheaves */
+/* sheaf.c: layer 5, per-CPU sheaves */
+extern struct slab_sheaf sheaf_boot;	/* main of a CPU with no sheaf yet */
 struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags);
 void sheaf_free(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock);
 /*
@@ -266,44 +372,62 @@ bool pcs_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cp
 void pcs_flush_all(struct kmem_cache *s);
 void pcs_free_sheaves(struct kmem_cache *s);
 void pcs_count(struct kmem_cache *s, uint64_t *nr_sheaves, uint64_t *objects);
-void deferred_push(struct kmem_cache *s, void *obj);
-void deferred_drain(struct kmem_cache *s, int cpu);
-static inline bool deferred_pending(struct kmem_cache *s, int cpu)
+void pcs_trylock_failed(struct kmem_cache *s, int cpu);	/* counts it, split by holder */
+extern void (*pcs_refill_hook)(struct kmem_cache *s);	/* tests: runs before a refill */
+void metadata_free(const void *p, bool nolock);
+void deferred_push(struct kmem_cache *s, void *obj);	/* any context */
+void deferred_drain(int cpu);				/* normal context */
+void deferred_drain_all(void);				/* normal context */
+static inline bool deferred_pending(int cpu)
 {
 	/* intentionally racy peek: a drain happens later anyway */
-	return atomic_load_explicit(&s->cpu_sheaves[cpu].deferred, memory_order_relaxed) != NULL;
+	return atomic_load_explicit(&sa.defer[cpu].head, memory_order_relaxed) != NULL;
+}
+/* Normal context, end of an allocator call: what a handler deferred meanwhile. */
+static SB_ALWAYS_INLINE void deferred_check(void)
+{
+	if (unlikely(__atomic_load_n(&defer_pending, __ATOMIC_RELAXED)))
+		deferred_drain_all();
 }
 
-/* barn.c: layer 4, per-node barn */
+/* barn.c: layer 5, per-node barn */
 void barn_init(struct node_barn *barn);
 struct slab_sheaf *barn_take_full(struct kmem_cache *s, struct node_barn *barn,
 				  struct slab_sheaf *empty, bool nolock, struct slab_sheaf **spill);
 struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
-				   struct slab_sheaf *full, bool nolock);
-bool barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf,
-		   bool nolock);
-struct slab_sheaf *barn_pop_any(struct node_barn *barn);	/* shrink/destroy, normal ctx */
+				   struct slab_sheaf *full, bool nolock, bool *full_at_limit);
+void barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf);
+void barn_put_empty(struct kmem_cache *s, struct node_barn *barn, struct slab_sheaf *sheaf);
+struct slab_sheaf *barn_pop_any(struct kmem_cache *s, struct node_barn *barn);	/* shrink/destroy, normal ctx */
 void barn_count(struct kmem_cache *s, uint64_t *nr_full, uint64_t *nr_empty, uint64_t *objects);
 
-/* kmalloc.c: layer 5 */
+/* cache.c: layer 6 */
+struct kmem_cache *cache_create(const char *name, unsigned int size, unsigned int align,
+				slab_flags_t flags, int sheaf_capacity, bool is_kmalloc);
+int cache_alloc_cpu_sheaves(struct kmem_cache *s);
+void cache_empty_sheaves(struct kmem_cache *s);
+void cache_free_struct(struct kmem_cache *s);
+/* Out-of-line halves of cache_fastpath.h's slab_alloc_node() and slab_free(). */
+void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx,
+			bool pcs_tried);
+void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
+		      const struct slab_alloc_context *ctx);
+void __slab_free(struct kmem_cache *s, void *obj, bool pcs_tried);
+void *slab_alloc_default_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
+			      gfp_t gfp, size_t orig_size, unsigned long caller);
+void slab_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu, void *obj);
+bool slab_free_nolock(struct kmem_cache *s, void *obj);
+
+/* kmalloc.c: layer 7 */
 extern struct kmem_cache *kmalloc_caches[KMALLOC_NR_BUCKETS];
 int kmalloc_init(void);
 unsigned long kmalloc_exit(void);	/* objects still allocated */
-unsigned int kmalloc_index(size_t size);	/* KMALLOC_NR_BUCKETS if too big or 0 */
-void *kmalloc_internal(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx);
-void kfree_no_recurse(const void *p, bool nolock);	/* straight to the slab (metadata) */
-void *kmalloc_nolock_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx);
+void *kmalloc_flags_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx);
 
-/* obj_ext.c: layer 6 */
+/* obj_ext.c: layer 8 */
 void obj_ext_alloc_for_slab(struct kmem_cache *s, struct slab *slab,
 			    const struct slab_alloc_context *ctx);
 void obj_ext_free_for_slab(struct slab *slab, bool nolock);
-static inline void obj_ext_tag(struct kmem_cache *s, struct slab *slab, void *obj,
-			       unsigned long addr)
-{
-	if (slab->obj_exts)
-		__atomic_store_n(&slab->obj_exts[obj_index(s, slab, obj)], addr, __ATOMIC_RELAXED);
-}
 /* Test hooks: tag kmalloc caches too; ignore NO_RECURSE to show the recursion it prevents. */
 void obj_ext_set_kmalloc_tagging(bool on);
 void obj_ext_set_ignore_no_recurse(bool on);

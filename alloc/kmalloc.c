@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * kmalloc.c - layer 5: size buckets, the large path, and the nolock entry points.
+ * kmalloc.c - layer 7: size buckets, the large path, and the nolock entry points.
  *
  * Buckets 8 16 32 64 96 128 192 256 512 1k 2k 4k 8k: sizes up to 192 map through
  * a table (96 and 192 are not powers of two), larger ones by their highest set
@@ -9,22 +9,12 @@
 #include <errno.h>
 
 #include "internal.h"
-#include "sheaf_fastpath.h"
+#include "cache_fastpath.h"
 
 #define KMALLOC_LARGE_MAGIC	0x6b6d616c6c6f6300ul	/* "kmalloc\0" | order */
 #define KMALLOC_ORDER_MASK	0xfful
 
 struct kmem_cache *kmalloc_caches[KMALLOC_NR_BUCKETS];
-
-static const unsigned int kmalloc_sizes[KMALLOC_NR_BUCKETS] = {
-	8, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096, 8192,
-};
-
-/* Bucket of sizes (8i, 8i+8], i = (size - 1) / 8, for sizes 1..192. */
-static const unsigned char size_index[24] = {
-	0, 1, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4,	/* 8 16 32 32 64x4 96x4 */
-	5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6,	/* 128x4 192x8 */
-};
 
 /*
  * size_index[] resolved to caches, filled by kmalloc_init(): a small kmalloc
@@ -32,15 +22,6 @@ static const unsigned char size_index[24] = {
  * about 1.5 ns of a 10 ns kmalloc/kfree pair.
  */
 static struct kmem_cache *size_cache[sizeof(size_index)];
-
-unsigned int kmalloc_index(size_t size)
-{
-	if (!size || size > KMALLOC_MAX_CACHE_SIZE)
-		return KMALLOC_NR_BUCKETS;
-	if (size <= 192)
-		return size_index[(size - 1) / 8];
-	return (unsigned int)(64 - __builtin_clzl(size - 1)) - 1;	/* 2^k >= size, k = 8..13 */
-}
 
 /* The bucket for 1 <= size <= KMALLOC_MAX_CACHE_SIZE. */
 static inline struct kmem_cache *kmalloc_slab(size_t size)
@@ -107,16 +88,14 @@ static void kfree_large(struct page *head, const void *p, bool nolock)
 static inline __attribute__((always_inline))
 void *__kmalloc(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
 {
+	/* A node that does not exist means "no preference", for every size. */
+	if (unlikely(node != NUMA_NO_NODE && (node < 0 || node >= sa.nr_nodes)))
+		node = NUMA_NO_NODE;
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (likely(size <= KMALLOC_MAX_CACHE_SIZE))
 		return slab_alloc_node(kmalloc_slab(size), gfp, node, ctx);
 	return kmalloc_large(size, gfp, node, ctx);
-}
-
-void *kmalloc_internal(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
-{
-	return __kmalloc(size, gfp, node, ctx);
 }
 
 /* The cache of p's slab, or NULL for a large (page run) allocation. */
@@ -217,20 +196,6 @@ struct kmem_cache *kmalloc_cache_for_size(size_t size)
 	return i < KMALLOC_NR_BUCKETS ? kmalloc_caches[i] : NULL;
 }
 
-/* Metadata (sheaves, obj_ext arrays): straight to the slab, never via a sheaf. */
-void kfree_no_recurse(const void *p, bool nolock)
-{
-	struct slab *slab = virt_to_slab(p);
-	void *obj = (void *)p;
-
-	if (SB_ALLOC_DEBUG)
-		slab_debug_on_free(NULL, p, "kfree_no_recurse");
-	if (slab_free_bulk(slab->cache, &obj, 1, nolock) == 1)
-		stat(slab->cache, STAT_free_slowpath);
-	else
-		deferred_push(slab->cache, obj);
-}
-
 /* ---- nolock path (async-signal-safe) ---- */
 
 /*
@@ -240,7 +205,7 @@ void kfree_no_recurse(const void *p, bool nolock)
  * simplify-kmalloc-nolock).  Counted in the first bucket's cache:
  * nolock_attempts == nolock_first_bucket + nolock_retry_success + nolock_null.
  */
-void *kmalloc_nolock_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
+static void *kmalloc_nolock_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
 {
 	struct kmem_cache *first, *s;
 	bool can_retry = true;
@@ -297,6 +262,18 @@ void kfree_nolock(const void *p)
 		deferred_push(s, (void *)p);
 }
 
+/*
+ * The designed recursion enters here: sheaf.c (layer 5) and obj_ext.c (layer
+ * 8) allocate slab metadata with SLAB_ALLOC_NO_RECURSE, which sends it
+ * straight to a slab with no sheaf and no obj_ext array of its own.
+ */
+void *kmalloc_flags_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_context *ctx)
+{
+	if (ctx->alloc_flags & SLAB_ALLOC_NOLOCK)
+		return kmalloc_nolock_ctx(size, gfp, node, ctx);
+	return __kmalloc(size, gfp, node, ctx);
+}
+
 void *kmalloc_flags(size_t size, gfp_t gfp, unsigned int alloc_flags)
 {
 	struct slab_alloc_context ctx = {
@@ -305,19 +282,14 @@ void *kmalloc_flags(size_t size, gfp_t gfp, unsigned int alloc_flags)
 		.alloc_flags = alloc_flags,
 	};
 
-	if (alloc_flags & SLAB_ALLOC_NOLOCK)
-		return kmalloc_nolock_ctx(size, gfp, NUMA_NO_NODE, &ctx);
-	return kmalloc_internal(size, gfp, NUMA_NO_NODE, &ctx);
+	return kmalloc_flags_ctx(size, gfp, NUMA_NO_NODE, &ctx);
 }
 
-/* Normal context: every cache's deferred lists. */
+/* Normal context: every CPU's deferred list. */
 void sheafalloc_drain_deferred(void)
 {
-	cache_list_lock();
-	for (struct kmem_cache *s = cache_list_first(); s; s = s->next)
-		for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
-			deferred_drain(s, cpu);
-	cache_list_unlock();
+	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
+		deferred_drain(cpu);
 }
 
 /* ---- init / exit ---- */
@@ -374,11 +346,11 @@ unsigned long kmalloc_exit(void)
 	}
 	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++)
 		if (kmalloc_caches[i])
-			cache_free_obj_exts(kmalloc_caches[i]);
+			slab_free_all_obj_exts(kmalloc_caches[i]);
 	for (int i = 0; i < KMALLOC_NR_BUCKETS; i++) {
 		if (!kmalloc_caches[i])
 			continue;
-		leaked += cache_release_slabs(kmalloc_caches[i], true);
+		leaked += slab_release_all(kmalloc_caches[i], true);
 		stats_retire_cache(kmalloc_caches[i]);
 		cache_free_struct(kmalloc_caches[i]);
 		kmalloc_caches[i] = NULL;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * obj_ext.c - layer 6: per-slab obj_ext arrays, one allocation tag (the caller's
+ * obj_ext.c - layer 8: per-slab obj_ext arrays, one allocation tag (the caller's
  * address) per object, for caches created with SLAB_OBJ_EXT.
  *
  * The array of a new slab is itself kmalloc'ed.  If that nested allocation were
@@ -46,10 +46,7 @@ void obj_ext_alloc_for_slab(struct kmem_cache *s, struct slab *slab,
 	if (ignore_no_recurse)
 		nested.alloc_flags &= ~SLAB_ALLOC_NO_RECURSE;
 	depth_enter();
-	if (nested.alloc_flags & SLAB_ALLOC_NOLOCK)
-		slab->obj_exts = kmalloc_nolock_ctx(bytes, __GFP_ZERO, NUMA_NO_NODE, &nested);
-	else
-		slab->obj_exts = kmalloc_internal(bytes, __GFP_ZERO, NUMA_NO_NODE, &nested);
+	slab->obj_exts = kmalloc_flags_ctx(bytes, __GFP_ZERO, NUMA_NO_NODE, &nested);
 	obj_ext_depth--;
 	(void)s;
 }
@@ -61,7 +58,7 @@ void obj_ext_free_for_slab(struct slab *slab, bool nolock)
 	if (!arr)
 		return;
 	slab->obj_exts = NULL;
-	kfree_no_recurse(arr, nolock);
+	metadata_free(arr, nolock);
 }
 
 unsigned long obj_ext_alloc_tag(const void *obj)

@@ -35,6 +35,7 @@
 #define MAX_ORDER_BYTES		(MAX_ORDER_NR_PAGES * PAGE_SIZE)
 #define CACHELINE		64
 #define PCP_MAX_ORDERS		4	/* orders 0..3 at most, as the kernel's costly order */
+#define NOLOCK_MAX_ORDER	3	/* alloc_pages_nolock(): PAGE_ALLOC_COSTLY_ORDER at most */
 
 #define READ_ONCE(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
@@ -594,8 +595,11 @@ static struct page *__alloc_pages(int node, unsigned int order, bool nolock)
 		node = sb_topology_cpu_node(pa.topo, cpu);
 	if (unlikely(order > MAX_ORDER || node < 0 || node >= pa.nr_nodes))
 		goto fail;
+	if (nolock && order > NOLOCK_MAX_ORDER)
+		goto fail;
 	z = &pa.zones[node];
-	if (order < pa.pcp_orders && rmqueue_pcp(z, order, cpu, nolock, &page) != PCP_BUSY)
+	/* As the kernel's rmqueue(): the pcp list, else the buddy lists (a second zone trylock). */
+	if (order < pa.pcp_orders && rmqueue_pcp(z, order, cpu, nolock, &page) == PCP_OK)
 		goto out;
 	page = rmqueue_zone(z, order, nolock, cpu);
 out:
@@ -625,6 +629,11 @@ static void __free_pages_ctx(struct page *page, unsigned int order, bool nolock)
 	if (order < pa.pcp_orders && free_to_pcp(z, page, order, nolock, cpu))
 		return;
 	free_to_zone(z, page, order, nolock, cpu);
+}
+
+size_t page_alloc_nr_pages(void)
+{
+	return pa.node_pages * (size_t)pa.nr_nodes;
 }
 
 struct page *alloc_pages(int node, unsigned int order)
@@ -713,7 +722,7 @@ static int config_resolve(const struct page_alloc_config *cfg, struct page_alloc
 		return config_error("node_limit_bytes", out->node_limit_bytes,
 				    "a multiple of arena_bytes");
 	if (!out->pcp_orders)
-		out->pcp_orders = 1;
+		out->pcp_orders = PCP_MAX_ORDERS;	/* the kernel's: orders 0..3 */
 	if (out->pcp_orders > PCP_MAX_ORDERS)
 		return config_error("pcp_orders", out->pcp_orders, "1 to 4 (orders 0..3)");
 	if (out->pcp_high < out->pcp_batch)

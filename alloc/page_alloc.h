@@ -9,7 +9,7 @@
  * machine's node N if that exists; a synthetic node beyond the machine's nodes
  * is left unbound (the kernel places its pages), and so is an arena whose
  * mbind() fails (page_zone_stats.bound says which).
- * Runs of order < pcp_orders (default: order 0 only) go through per-CPU page
+ * Runs of order < pcp_orders (default: orders 0..3, as the kernel) go through per-CPU page
  * lists (pcp) in front of the zone.
  *
  * Contexts:
@@ -17,8 +17,11 @@
  *    the zone lock (taken through the build's acquisition pattern).
  *  - alloc_pages_nolock(), free_pages_nolock(): never spin, async-signal-safe
  *    (callable from a signal handler that interrupted the allocator).  The
- *    alloc returns NULL when a lock is busy; the free defers the pages on a
- *    lock-free per-zone list that the next locked zone operation drains.
+ *    alloc takes order <= 3 only (else NULL, as the kernel's); a busy pcp
+ *    list or a pcp refill whose zone trylock fails goes on to the buddy lists
+ *    with a second zone trylock, then NULL.  Pages are not zeroed (the
+ *    kernel's are).  The free defers the pages on a lock-free per-zone list
+ *    that the next locked zone operation drains.
  *
  * The slab layer includes this header (sheafalloc.h re-exports the public
  * part).  Fields of struct page marked "slab" belong to the slab layer while
@@ -94,8 +97,8 @@ struct page_alloc_config {
 	unsigned int pcp_batch;		/* pages moved per pcp refill/drain (default 31, or
 					   pcp_high if that is set lower) */
 	unsigned int pcp_high;		/* pcp drains a batch above this many pages (default 186) */
-	unsigned int pcp_orders;	/* orders 0..pcp_orders-1 use pcp lists, 1..4 (default 1:
-					   order 0 only; 4 caches 0..3 as the kernel does) */
+	unsigned int pcp_orders;	/* orders 0..pcp_orders-1 use pcp lists, 1..4 (default 4:
+					   0..3 as the kernel does; 1: order 0 only) */
 	double fail_probability;	/* fail_inject: arena growth fails with this p (default 0) */
 	uint64_t fail_seed;		/* fail_inject: PRNG seed (0: a fixed default) */
 };
@@ -170,11 +173,17 @@ static inline struct page *virt_to_page(const void *addr)
 {
 	return page_map.mem_map + (((uintptr_t)addr - (uintptr_t)page_map.base) >> PAGE_SHIFT);
 }
+static inline size_t page_to_pfn(const struct page *page)
+{
+	return (size_t)(page - page_map.mem_map);
+}
+
 static inline void *page_address(const struct page *page)
 {
 	return page_map.base + ((size_t)(page - page_map.mem_map) << PAGE_SHIFT);
 }
 bool page_alloc_owns(const void *addr);		/* addr inside a grown arena */
+size_t page_alloc_nr_pages(void);		/* pages of the reserved range: pfns 0..n-1 */
 static inline struct page *compound_head(struct page *page)
 {
 	return (page->flags & PG_tail) ? page->head : page;

@@ -1,20 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sheaf.c - layer 4: per-CPU sheaves (design.md 2.4).
+ * sheaf.c - layer 5: per-CPU sheaves (design.md 2.4).
  *
  * Alloc pops from the CPU's main sheaf; free pushes to it.  Empty main: swap
  * with a non-empty spare, else trade it at the barn for a full one, else refill
- * it from the slabs.  Full main: swap with an empty spare, else trade it at the
- * barn for an empty one, else a fresh sheaf, else flush it to the slabs.
- * The per-CPU lock is only tried; on failure the caller goes to the slabs.
- * Lock order: pcs lock -> barn lock, pcs lock -> list_lock -> zone lock.
+ * a detached empty sheaf from the slabs.  Full main: swap with an empty spare,
+ * else trade it at the barn for an empty one, else flush the spare (barn full)
+ * or allocate a sheaf, else flush main to the slabs.  The per-CPU lock is only
+ * tried; on failure the caller goes to the slabs.  As in the kernel it is held
+ * only to pop, push, swap and install: refills, flushes and sheaf allocation
+ * run with it released (detach, unlock, work, trylock again, install).
+ * Lock order: pcs lock -> barn lock; list_lock and the zone lock are never
+ * taken under the pcs lock.
  */
 #include <sched.h>
 
 #include "internal.h"
 #include "sheaf_fastpath.h"
 
-/* ---- sheaf structures: kmalloc'ed, but never through sheaves themselves ---- */
+/* ---- sheaf structures: kmalloc'ed with SLAB_ALLOC_NO_RECURSE ---- */
+
+/*
+ * Every CPU's main until its first sheaf is installed (the kernel's
+ * bootstrap_sheaf): empty with no room, so both fast paths miss and a
+ * NO_RECURSE allocation goes to the slabs while the kmalloc caches make their
+ * own sheaves.
+ */
+struct slab_sheaf sheaf_boot;
 
 struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags)
 {
@@ -24,11 +36,13 @@ struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags)
 		.orig_size = bytes,
 		.alloc_flags = alloc_flags | SLAB_ALLOC_NO_RECURSE,
 	};
-	struct slab_sheaf *sheaf = kmalloc_internal(bytes, GFP_KERNEL, NUMA_NO_NODE, &ctx);
+	struct slab_sheaf *sheaf = kmalloc_flags_ctx(bytes, GFP_KERNEL, NUMA_NO_NODE, &ctx);
 
 	if (!sheaf)
 		return NULL;
 	sheaf->next = NULL;
+	sheaf->cache = s;
+	sheaf->node = numa_node_id();
 	sheaf->size = 0;
 	sheaf->capacity = (unsigned int)s->sheaf_capacity;
 	stat(s, STAT_sheaf_alloc);
@@ -37,7 +51,7 @@ struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags)
 
 void sheaf_free(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock)
 {
-	kfree_no_recurse(sheaf, nolock);
+	metadata_free(sheaf, nolock);
 	stat(s, STAT_sheaf_free);
 }
 
@@ -48,9 +62,16 @@ static struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu)
 {
 	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
-	while (atomic_exchange_explicit(&pcs->locked, 1, memory_order_acquire))
+	while (atomic_exchange_explicit(&pcs->locked, this_thread_token(), memory_order_acquire))
 		sched_yield();
 	return pcs;
+}
+
+void pcs_trylock_failed(struct kmem_cache *s, int cpu)
+{
+	stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
+	trylock_fail_split(s, cpu, &s->cpu_sheaves[cpu].locked, STAT_pcs_trylock_fail_reentrant,
+			   STAT_pcs_trylock_fail_cross);
 }
 
 static void swap_main_spare(struct slub_percpu_sheaves *pcs)
@@ -67,126 +88,269 @@ static struct node_barn *cpu_barn(struct kmem_cache *s, int cpu)
 	return &s->node[cpu_to_node(cpu)].barn;
 }
 
-/* ---- refill and flush ---- */
-
-/* Caller holds the pcs lock.  Fills sheaf from the cpu's node; false if nothing came. */
-static bool pcs_refill(struct kmem_cache *s, struct slab_sheaf *sheaf, int cpu,
-		       const struct slab_alloc_context *ctx)
+/* Normal context, no lock held: kfree_nolock's deferred objects of cpu, if any. */
+static void deferred_drain_normal(struct kmem_cache *s, int cpu, bool nolock)
 {
-	int got = slab_alloc_bulk(s, cpu_to_node(cpu), ctx, sheaf->objects + sheaf->size,
-				  (int)(sheaf->capacity - sheaf->size));
+	if (!nolock && unlikely(deferred_pending(cpu)))
+		deferred_drain(cpu);
+}
 
+/* ---- refill and flush, with the pcs lock released ---- */
+
+/* Test hook: called with the pcs lock released, just before a refill works. */
+void (*pcs_refill_hook)(struct kmem_cache *s);
+
+/* No lock held.  Fills sheaf from the node's slabs; false if nothing came. */
+static bool sheaf_refill(struct kmem_cache *s, struct slab_sheaf *sheaf, int node,
+			 const struct slab_alloc_context *ctx)
+{
+	int got;
+
+	if (unlikely(pcs_refill_hook))
+		pcs_refill_hook(s);
+	got = slab_alloc_bulk(s, node, ctx, sheaf->objects + sheaf->size,
+			      (int)(sheaf->capacity - sheaf->size));
 	sheaf->size += (unsigned int)got;
 	return got > 0;
 }
 
-/* Objects of sheaf back to their slabs; nolock may leave some (list_lock busy). */
-static void pcs_flush(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock)
+/* No lock held: every object of a detached sheaf back to its slab. */
+static void sheaf_flush_unused(struct kmem_cache *s, struct slab_sheaf *sheaf)
 {
-	int done = slab_free_bulk(s, sheaf->objects, (int)sheaf->size, nolock);
+	if (!sheaf->size)
+		return;
+	slab_free_bulk(s, sheaf->objects, (int)sheaf->size, false);
+	sheaf->size = 0;
+	stat(s, STAT_sheaf_flush);
+}
 
-	sheaf->size -= (unsigned int)done;
-	memmove(sheaf->objects, sheaf->objects + done, sheaf->size * sizeof(void *));
+/*
+ * Normal context: cpu's main sheaf to the slabs in batches, each taken off
+ * under the pcs lock and freed after it is released (the kernel's
+ * sheaf_flush_main).  cpu < 0: the current CPU, with a trylock; else that
+ * CPU's lock, waited for.  False if the trylock failed.
+ */
+static bool sheaf_flush_main(struct kmem_cache *s, int cpu)
+{
+	void *batch[PCS_BATCH_MAX];
+	struct slub_percpu_sheaves *pcs;
+	unsigned int n, left;
+
+	do {
+		int this = this_cpu();
+
+		pcs = cpu < 0 ? pcs_trylock(s, this) : pcs_lock_cpu(s, cpu);
+		if (!pcs) {
+			pcs_trylock_failed(s, this);
+			return false;
+		}
+		n = pcs->main->size < PCS_BATCH_MAX ? pcs->main->size : PCS_BATCH_MAX;
+		pcs->main->size -= n;
+		memcpy(batch, pcs->main->objects + pcs->main->size, n * sizeof(void *));
+		left = pcs->main->size;
+		if (cpu < 0)
+			stat_locked(pcs, STAT_pcs_trylock);
+		pcs_unlock(pcs);
+		if (n) {
+			slab_free_bulk(s, batch, (int)n, false);
+			stat(s, STAT_sheaf_flush);
+		}
+	} while (left);
+	return true;
 }
 
 /* ---- alloc side ---- */
 
-/* Caller holds the pcs lock and main is empty.  Returns a non-empty main or NULL. */
+/*
+ * Caller holds the pcs lock and main is empty: what can be done under it.
+ * A non-empty spare becomes main, or the barn trades a full sheaf for it.
+ * Returns the new main, or NULL (nothing changed but the counters).
+ */
 static struct slab_sheaf *pcs_replace_empty_main(struct kmem_cache *s,
 						 struct slub_percpu_sheaves *pcs, int cpu,
-						 const struct slab_alloc_context *ctx)
+						 bool nolock, struct slab_sheaf **spill)
 {
-	bool nolock = ctx->alloc_flags & SLAB_ALLOC_NOLOCK;
-	struct slab_sheaf *full, *spill;
+	struct slab_sheaf *full;
 
-	if (!nolock && unlikely(deferred_pending(s, cpu)))
-		deferred_drain(s, cpu);
+	*spill = NULL;
 	if (pcs->spare && pcs->spare->size) {
 		swap_main_spare(pcs);
 		return pcs->main;
 	}
 	/* Without a spare, keep our empty main as the spare instead of giving it away. */
-	full = barn_take_full(s, cpu_barn(s, cpu), pcs->spare ? pcs->main : NULL, nolock, &spill);
-	if (full) {
-		stat_locked(pcs, STAT_barn_take_full);
+	full = barn_take_full(s, cpu_barn(s, cpu), pcs->spare ? pcs->main : NULL, nolock, spill);
+	if (!full) {
+		stat_locked(pcs, STAT_barn_take_full_miss);
+		return NULL;
+	}
+	stat_locked(pcs, STAT_barn_take_full);
+	if (*spill)
+		stat_locked(pcs, STAT_barn_put_empty_fail);
+	if (!pcs->spare)
+		pcs->spare = pcs->main;
+	pcs->main = full;
+	return full;
+}
+
+/*
+ * Caller holds the pcs lock of a CPU (maybe not the one the refill started
+ * on) and brings a full sheaf: install it as the kernel's
+ * __pcs_replace_empty_main does after relocking, then pop one object.
+ */
+static void *pcs_install_full(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
+			      struct slab_sheaf *full)
+{
+	struct node_barn *barn = cpu_barn(s, cpu);
+
+	if (!pcs->main->size) {
 		if (!pcs->spare)
 			pcs->spare = pcs->main;
+		else
+			barn_put_empty(s, barn, pcs->main);
 		pcs->main = full;
-		if (spill) {
-			stat_locked(pcs, STAT_barn_put_empty_fail);
-			sheaf_free(s, spill, nolock);
-		}
-		return full;
+	} else if (!pcs->spare) {
+		pcs->spare = full;
+	} else if (!pcs->spare->size) {
+		barn_put_empty(s, barn, pcs->spare);
+		pcs->spare = full;
+	} else {
+		barn_put_full(s, barn, full);	/* raced: another refill won */
 	}
-	stat_locked(pcs, STAT_barn_take_full_miss);
-	if (pcs_refill(s, pcs->main, cpu, ctx)) {
-		stat_locked(pcs, STAT_sheaf_refill);
-		return pcs->main;
+	return sheaf_pop(pcs, pcs->main);
+}
+
+/*
+ * The refill half of an alloc miss, normal context, no lock held: fill the
+ * detached empty sheaf (a fresh one if NULL), relock the CPU we are on now
+ * and install it.  If the relock fails, the caller still gets an object from
+ * the sheaf and the rest goes to the barn.
+ */
+static void *pcs_refill_install(struct kmem_cache *s, struct slab_sheaf *empty, int node,
+				const struct slab_alloc_context *ctx)
+{
+	struct slub_percpu_sheaves *pcs;
+	void *obj;
+	int cpu;
+
+	if (!empty && !(empty = sheaf_alloc(s, SLAB_ALLOC_DEFAULT)))
+		return NULL;
+	if (!sheaf_refill(s, empty, node, ctx)) {
+		stat(s, STAT_sheaf_refill_fail);
+		sheaf_free(s, empty, false);
+		return NULL;
 	}
-	stat_locked(pcs, STAT_sheaf_refill_fail);
-	return NULL;
+	stat(s, STAT_sheaf_refill);
+	cpu = this_cpu();
+	pcs = pcs_trylock(s, cpu);
+	if (pcs) {
+		obj = pcs_install_full(s, pcs, cpu, empty);
+		pcs_unlock(pcs);
+		return obj;
+	}
+	pcs_trylock_failed(s, cpu);
+	obj = empty->objects[--empty->size];
+	if (empty->size)
+		barn_put_full(s, cpu_barn(s, cpu), empty);
+	else
+		barn_put_empty(s, cpu_barn(s, cpu), empty);
+	return obj;
 }
 
 /*
  * A successful trylock that ends in a pop or push is counted only by
  * alloc_fastpath/free_fastpath; pcs_trylock counts the ones that do not, and
  * stats_finish() adds the three.
+ *
+ * Under the lock only swaps and barn trades happen.  A miss detaches an empty
+ * sheaf (the spare, else one from the barn, else none: a fresh one is
+ * allocated), unlocks, refills it from the slabs and relocks to install it
+ * (the kernel's __pcs_replace_empty_main).  NOLOCK returns NULL after the
+ * barn miss: it never refills, and the caller goes to the slabs.
  */
 void *pcs_alloc_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
 		     const struct slab_alloc_context *ctx)
 {
-	struct slab_sheaf *main;
-	void *obj = NULL;
+	bool nolock = ctx->alloc_flags & SLAB_ALLOC_NOLOCK;
+	struct slab_sheaf *main, *spill, *empty = NULL;
+	void *obj;
 
 	if (!pcs) {
-		stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
+		pcs_trylock_failed(s, cpu);
 		return NULL;
 	}
-	main = pcs_replace_empty_main(s, pcs, cpu, ctx);
-	if (main)
+	main = pcs_replace_empty_main(s, pcs, cpu, nolock, &spill);
+	if (main) {
 		obj = sheaf_pop(pcs, main);
-	else
-		stat_locked(pcs, STAT_pcs_trylock);
+		pcs_unlock(pcs);
+		if (spill)
+			sheaf_free(s, spill, nolock);
+		deferred_drain_normal(s, cpu, nolock);
+		return obj;
+	}
+	stat_locked(pcs, STAT_pcs_trylock);
+	if (!nolock) {
+		empty = pcs->spare;
+		pcs->spare = NULL;
+		if (!empty)
+			empty = barn_take_empty(s, cpu_barn(s, cpu), NULL, false, NULL);
+	}
 	pcs_unlock(pcs);
-	return obj;
+	/* NO_RECURSE (slab metadata) may refill an empty sheaf but not allocate one. */
+	if (nolock || (!empty && (ctx->alloc_flags & SLAB_ALLOC_NO_RECURSE)))
+		return NULL;
+	deferred_drain_normal(s, cpu, false);
+	return pcs_refill_install(s, empty, cpu_to_node(cpu), ctx);
 }
 
 /* ---- free side ---- */
 
-/* Normal context, barn had no empty sheaf: make one rather than flush. */
-static struct slab_sheaf *pcs_new_empty(struct kmem_cache *s, struct slub_percpu_sheaves *pcs,
-					int cpu)
+/*
+ * Caller holds the pcs lock of the CPU it is on now and brings an empty
+ * sheaf: install it as the kernel's __pcs_install_empty_sheaf does.  Returns
+ * a main with room.
+ */
+static struct slab_sheaf *pcs_install_empty(struct kmem_cache *s,
+					    struct slub_percpu_sheaves *pcs, int cpu,
+					    struct slab_sheaf *empty)
 {
-	struct slab_sheaf *empty = sheaf_alloc(s, SLAB_ALLOC_DEFAULT);
+	struct node_barn *barn = cpu_barn(s, cpu);
 
-	if (!empty)
-		return NULL;
-	if (!pcs->spare) {
+	if (likely(!pcs->spare)) {
 		pcs->spare = pcs->main;
-	} else if (!barn_put_full(s, cpu_barn(s, cpu), pcs->main, false)) {
-		stat_locked(pcs, STAT_barn_put_full_fail);
-		sheaf_free(s, empty, false);
-		return NULL;
+		pcs->main = empty;
+	} else if (pcs->main->size < pcs->main->capacity) {
+		barn_put_empty(s, barn, empty);		/* raced: main has room again */
+	} else if (pcs->spare->size < pcs->spare->capacity) {
+		swap_main_spare(pcs);
+		barn_put_empty(s, barn, empty);
+	} else {
+		barn_put_full(s, barn, pcs->main);
+		pcs->main = empty;
 	}
-	pcs->main = empty;
-	return empty;
+	return pcs->main;
 }
 
-/* Caller holds the pcs lock and main is full.  Returns a main with room, or NULL. */
+/*
+ * Caller holds the pcs lock and main is full: what can be done under it.  An
+ * empty spare becomes main, or the barn gives an empty sheaf (for the full
+ * main, which goes to the barn, or becomes the spare if there is none).
+ * Returns the new main, or NULL; then *flush is a full spare detached for
+ * flushing when the barn's full list is at its limit.
+ */
 static struct slab_sheaf *pcs_replace_full_main(struct kmem_cache *s,
 						struct slub_percpu_sheaves *pcs, int cpu,
-						bool nolock)
+						bool nolock, struct slab_sheaf **flush)
 {
 	struct slab_sheaf *empty;
+	bool full_at_limit = false;
 
-	if (!nolock && unlikely(deferred_pending(s, cpu)))
-		deferred_drain(s, cpu);
+	*flush = NULL;
 	if (pcs->spare && !pcs->spare->size) {
 		swap_main_spare(pcs);
 		return pcs->main;
 	}
-	/* Without a spare, our full main becomes the spare; else it goes to the barn. */
-	empty = barn_take_empty(s, cpu_barn(s, cpu), pcs->spare ? pcs->main : NULL, nolock);
+	empty = barn_take_empty(s, cpu_barn(s, cpu), pcs->spare ? pcs->main : NULL, nolock,
+				&full_at_limit);
 	if (empty) {
 		stat_locked(pcs, STAT_barn_take_empty);
 		if (!pcs->spare)
@@ -195,46 +359,104 @@ static struct slab_sheaf *pcs_replace_full_main(struct kmem_cache *s,
 		return empty;
 	}
 	stat_locked(pcs, STAT_barn_take_empty_miss);
-	if (!nolock && (empty = pcs_new_empty(s, pcs, cpu)))
-		return empty;
-	pcs_flush(s, pcs->main, nolock);
-	stat_locked(pcs, STAT_sheaf_flush);
-	return pcs->main->size < pcs->main->capacity ? pcs->main : NULL;
+	if (full_at_limit) {
+		stat_locked(pcs, STAT_barn_put_full_fail);
+		if (!nolock) {
+			*flush = pcs->spare;
+			pcs->spare = NULL;
+		}
+	}
+	return NULL;
 }
 
-/* See pcs_alloc_miss(). */
+/*
+ * The slow half of a free miss, normal context, no lock held: an empty sheaf
+ * (the flushed spare, else a fresh one), relock and install it; else flush
+ * main in batches and relock.  Returns the locked pcs of the CPU we are on,
+ * with room in main, or NULL.
+ */
+static struct slub_percpu_sheaves *pcs_get_room(struct kmem_cache *s, struct slab_sheaf *empty,
+						int *cpup)
+{
+	struct slub_percpu_sheaves *pcs;
+	int cpu;
+
+	if (empty)
+		sheaf_flush_unused(s, empty);
+	else
+		empty = sheaf_alloc(s, SLAB_ALLOC_DEFAULT);
+	if (!empty && !sheaf_flush_main(s, -1))
+		return NULL;
+	*cpup = cpu = this_cpu();
+	pcs = pcs_trylock(s, cpu);
+	if (!pcs) {
+		pcs_trylock_failed(s, cpu);
+		if (empty)
+			barn_put_empty(s, cpu_barn(s, cpu), empty);
+		return NULL;
+	}
+	if (empty)
+		pcs_install_empty(s, pcs, cpu, empty);
+	if (pcs->main->size < pcs->main->capacity)
+		return pcs;
+	stat_locked(pcs, STAT_pcs_trylock);
+	pcs_unlock(pcs);
+	return NULL;
+}
+
+/*
+ * See pcs_alloc_miss().  Under the lock only swaps and barn trades; a sheaf
+ * is allocated, the spare flushed, or main flushed in batches with it
+ * released (the kernel's __pcs_replace_full_main).  NOLOCK never allocates
+ * and never flushes: false, and kfree_nolock() defers the object.
+ */
 bool pcs_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu, void *obj,
 		   bool nolock)
 {
-	struct slab_sheaf *main;
+	struct slab_sheaf *main, *flush;
 
 	if (!pcs) {
-		stat_add(s, cpu, STAT_pcs_trylock_fail, 1);
+		pcs_trylock_failed(s, cpu);
 		return false;
 	}
-	main = pcs_replace_full_main(s, pcs, cpu, nolock);
-	if (main)
+	main = pcs_replace_full_main(s, pcs, cpu, nolock, &flush);
+	if (main) {
 		sheaf_push(pcs, main, obj);
-	else
-		stat_locked(pcs, STAT_pcs_trylock);
+		pcs_unlock(pcs);
+		deferred_drain_normal(s, cpu, nolock);
+		return true;
+	}
+	stat_locked(pcs, STAT_pcs_trylock);
 	pcs_unlock(pcs);
-	return main != NULL;
+	if (nolock)
+		return false;
+	deferred_drain_normal(s, cpu, false);
+	pcs = pcs_get_room(s, flush, &cpu);
+	if (!pcs)
+		return false;
+	sheaf_push(pcs, pcs->main, obj);
+	pcs_unlock(pcs);
+	return true;
 }
 
 /* ---- whole-cache operations (normal context) ---- */
 
+/* Every CPU's spare detached and freed, main flushed in batches (the kernel's pcs_flush_all). */
 void pcs_flush_all(struct kmem_cache *s)
 {
 	if (!s->sheaf_capacity)
 		return;
 	for (int cpu = 0; cpu < sa.nr_cpus; cpu++) {
 		struct slub_percpu_sheaves *pcs = pcs_lock_cpu(s, cpu);
+		struct slab_sheaf *spare = pcs->spare;
 
-		if (pcs->main)
-			pcs_flush(s, pcs->main, false);
-		if (pcs->spare)
-			pcs_flush(s, pcs->spare, false);
+		pcs->spare = NULL;
 		pcs_unlock(pcs);
+		if (spare) {
+			sheaf_flush_unused(s, spare);
+			sheaf_free(s, spare, false);
+		}
+		sheaf_flush_main(s, cpu);
 	}
 }
 
@@ -246,12 +468,13 @@ void pcs_free_sheaves(struct kmem_cache *s)
 		struct slub_percpu_sheaves *pcs = pcs_lock_cpu(s, cpu);
 		struct slab_sheaf *sheaves[2] = { pcs->main, pcs->spare };
 
-		pcs->main = pcs->spare = NULL;
+		pcs->main = &sheaf_boot;
+		pcs->spare = NULL;
 		pcs_unlock(pcs);
 		for (int i = 0; i < 2; i++) {
-			if (!sheaves[i])
+			if (!sheaves[i] || sheaves[i] == &sheaf_boot)
 				continue;
-			pcs_flush(s, sheaves[i], false);
+			sheaf_flush_unused(s, sheaves[i]);
 			sheaf_free(s, sheaves[i], false);
 		}
 	}
@@ -276,13 +499,29 @@ void pcs_count(struct kmem_cache *s, uint64_t *nr_sheaves, uint64_t *objects)
 	}
 }
 
+/* ---- slab metadata (sheaves, obj_ext arrays) ---- */
+
+/* Straight to the slab, never via a sheaf; deferred if nolock and list_lock busy. */
+void metadata_free(const void *p, bool nolock)
+{
+	struct slab *slab = virt_to_slab(p);
+	void *obj = (void *)p;
+
+	if (SB_ALLOC_DEBUG)
+		slab_debug_on_free(NULL, p, "metadata_free");
+	if (slab_free_bulk(slab->cache, &obj, 1, nolock) == 1)
+		stat(slab->cache, STAT_free_slowpath);
+	else
+		deferred_push(slab->cache, obj);
+}
+
 /* ---- kfree_nolock's deferred lists ---- */
 
 /* Lock-free push on the current CPU's list (async-signal-safe). */
 void deferred_push(struct kmem_cache *s, void *obj)
 {
 	int cpu = this_cpu();
-	void *_Atomic *head = &s->cpu_sheaves[cpu].deferred;
+	void *_Atomic *head = &sa.defer[cpu].head;
 	void *old = atomic_load_explicit(head, memory_order_relaxed);
 
 	do {
@@ -290,22 +529,31 @@ void deferred_push(struct kmem_cache *s, void *obj)
 	} while (!atomic_compare_exchange_weak_explicit(head, &old, obj, memory_order_release,
 							memory_order_relaxed));
 	stat_add(s, cpu, STAT_deferred_queued, 1);
+	__atomic_store_n(&defer_pending, true, __ATOMIC_RELAXED);
 }
 
-/* Normal context: frees cpu's deferred objects to their slabs. */
-void deferred_drain(struct kmem_cache *s, int cpu)
+/* Normal context: cpu's deferred objects straight to their slabs (the kernel's free_deferred_objects). */
+void deferred_drain(int cpu)
 {
-	void *obj = atomic_exchange_explicit(&s->cpu_sheaves[cpu].deferred, NULL,
-					     memory_order_acquire);
-	uint64_t n = 0;
+	void *obj = atomic_exchange_explicit(&sa.defer[cpu].head, NULL, memory_order_acquire);
 
 	while (obj) {
 		void *next = *(void **)obj;
+		struct kmem_cache *s = virt_to_page(obj)->slab_cache;
 
 		slab_free_bulk(s, &obj, 1, false);
+		stat(s, STAT_deferred_drained);
 		obj = next;
-		n++;
 	}
-	if (n)
-		stat_add(s, cpu, STAT_deferred_drained, n);
+}
+
+/* Normal context: every CPU's list, until no handler deferred anything meanwhile. */
+void deferred_drain_all(void)
+{
+	while (__atomic_exchange_n(&defer_pending, false, __ATOMIC_RELAXED)) {
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
+			if (deferred_pending(cpu))
+				deferred_drain(cpu);
+	}
 }

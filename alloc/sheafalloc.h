@@ -2,12 +2,18 @@
 /*
  * sheafalloc.h - the one public header of the allocator (lib sballoc_<pattern>).
  *
- * A userspace SLUB with per-CPU sheaves and a per-node barn (design.md section 2):
+ * A userspace SLUB with per-CPU sheaves and a per-node barn (design.md section 2).
+ * Layers (numbered as in internal.h, which lists the files):
+ *   layer 1  topology                topology.h (lib sb_topology)
  *   layer 2  page allocator          alloc_pages() & co, re-exported from page_alloc.h
- *   layer 3  slabs and caches        kmem_cache_*()
- *   layer 4  per-CPU sheaves, barn   (inside kmem_cache_alloc/free)
- *   layer 5  kmalloc                 kmalloc(), kmalloc_nolock(), kfree_nolock()
- *   layer 6  alloc_flags             kmalloc_flags(), struct slab_alloc_context
+ *   layer 3  shared state, counters  sheafalloc_stats_read()
+ *   layer 4  slabs                   (inside every slow path)
+ *   layer 5  per-CPU sheaves, barn   (inside kmem_cache_alloc/free)
+ *   layer 6  caches                  kmem_cache_*()
+ *   layer 7  kmalloc, alloc_flags    kmalloc(), kmalloc_nolock(), kfree_nolock(),
+ *                                    kmalloc_flags(), struct slab_alloc_context
+ *   layer 8  obj_ext, slabinfo, init obj_ext_*(), sheafalloc_print_slabinfo(),
+ *                                    sheafalloc_init()/exit()
  *
  * Every library is built once per acquisition pattern.  The public names are
  * suffixed with the pattern (kmalloc -> kmalloc_ttl) by the macros below, so
@@ -84,8 +90,14 @@
 
 /* ---- init / exit ------------------------------------------------------ */
 
-#define SHEAF_CAPACITY_DEFAULT	(-1)	/* by object size: 60 <256 B, 26 <1 KiB, 12 <4 KiB, else 4 */
-#define SHEAF_CAPACITY_MAX	1024
+/*
+ * By object size: 60 <256 B, 26 <1 KiB, 12 <4 KiB, else 4, each rounded up to
+ * fill the sheaf's kmalloc bucket (60, 28, 12, 4), as the kernel's.  Any
+ * capacity is rounded up so; the largest is the one whose sheaf fits the 8 KiB
+ * bucket.
+ */
+#define SHEAF_CAPACITY_DEFAULT	(-1)
+#define SHEAF_CAPACITY_MAX	1020
 #define BARN_LIMIT_DEFAULT	10	/* full and empty sheaves kept per barn */
 
 struct sheafalloc_config {
@@ -126,7 +138,7 @@ typedef unsigned int gfp_t;
 					   "trylock and retry": failing is the expected outcome) */
 #define SLAB_ALLOC_NEW_SLAB	0x2u	/* the allocation is for a slab being created */
 #define SLAB_ALLOC_NO_RECURSE	0x4u	/* slab metadata (obj_ext array, sheaf): no nested
-					   metadata allocation, no sheaves: straight to a slab */
+					   metadata allocation (no obj_ext array, no new sheaf) */
 
 /* Passed down the slow path instead of an argument list. */
 struct slab_alloc_context {
@@ -140,7 +152,7 @@ struct slab_alloc_context {
  * growth fail with probability p, and also every new slab (the kernel's failslab).
  */
 
-/* ---- caches (layers 3-4) ---------------------------------------------- */
+/* ---- caches (layers 4-6) ---------------------------------------------- */
 
 typedef unsigned int slab_flags_t;
 #define SLAB_HWCACHE_ALIGN	0x1u	/* align objects to 64 bytes */
@@ -173,7 +185,11 @@ SB_ALLOC_API void kmem_cache_free(struct kmem_cache *s, void *obj);
 /* All or nothing: returns n with p[0..n-1] filled, or 0. */
 SB_ALLOC_API int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p);
 SB_ALLOC_API void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p);
-/* Flushes this cache's sheaves and barns to the slabs, frees empty slabs; returns pages freed. */
+/*
+ * Flushes this cache's sheaves and barns to the slabs, frees empty slabs;
+ * returns the pages of every slab freed during the call (all passes; slabs
+ * other threads free meanwhile are counted too).
+ */
 SB_ALLOC_API unsigned long kmem_cache_shrink(struct kmem_cache *s);
 SB_ALLOC_API const char *kmem_cache_name(const struct kmem_cache *s);
 SB_ALLOC_API unsigned int kmem_cache_size(const struct kmem_cache *s);	/* object size */
@@ -199,7 +215,7 @@ struct kmem_cache_info {
 };
 SB_ALLOC_API void kmem_cache_info_read(struct kmem_cache *s, struct kmem_cache_info *out);
 
-/* ---- kmalloc (layer 5) ------------------------------------------------- */
+/* ---- kmalloc (layer 7) ------------------------------------------------- */
 
 #define KMALLOC_MIN_SIZE	8
 #define KMALLOC_MAX_CACHE_SIZE	8192	/* largest bucket; above: whole page runs */
@@ -214,29 +230,39 @@ SB_ALLOC_API void kmem_cache_info_read(struct kmem_cache *s, struct kmem_cache_i
 #define ZERO_OR_NULL_PTR(p)	((unsigned long)(p) <= (unsigned long)ZERO_SIZE_PTR)
 
 SB_ALLOC_API void *kmalloc(size_t size, gfp_t gfp);
-SB_ALLOC_API void *kmalloc_node(size_t size, gfp_t gfp, int node);	/* NUMA_NO_NODE: local */
+/*
+ * node: NUMA_NO_NODE or a node that does not exist (< 0, >= the topology's
+ * nodes): the local node, for every size; else that node.
+ */
+SB_ALLOC_API void *kmalloc_node(size_t size, gfp_t gfp, int node);
 SB_ALLOC_API void *kzalloc(size_t size, gfp_t gfp);
 SB_ALLOC_API void kfree(const void *p);		/* NULL and ZERO_SIZE_PTR: no-op */
 SB_ALLOC_API size_t ksize(const void *p);		/* usable size: bucket or page-run size */
 /*
- * Never spins: the CPU's sheaf via trylock, then the slab path with trylocks
- * only, pages via alloc_pages_nolock().  On any failure retries once with the
+ * Never spins: the CPU's sheaf via trylock (a barn miss does not refill),
+ * then the slab path with trylocks only (a busy list_lock still allows a new
+ * slab from alloc_pages_nolock(), listed with a trylock).  On any failure retries once with the
  * next bucket (size = bucket size + 1), then NULL.  Size 0 and sizes above
  * KMALLOC_MAX_CACHE_SIZE give NULL.  Async-signal-safe.
  */
 SB_ALLOC_API void *kmalloc_nolock(size_t size, int node);
-/* Frees any kmalloc'ed object; if a lock is busy, the object waits on a per-CPU
-   lock-free list that the next normal operation on its cache drains. */
+/*
+ * Frees any kmalloc'ed object, as the kernel's: into the CPU's sheaf (barn
+ * trylocked) if the object is of this node, else onto the CPU's lock-free
+ * deferred list.  The thread that deferred drains every such list at the end
+ * of its next normal allocator call (if the handler interrupted one, before
+ * that call returns); a pcs miss on a CPU drains that CPU's list.
+ */
 SB_ALLOC_API void kfree_nolock(const void *p);
 /* SLAB_ALLOC_NOLOCK in alloc_flags: the kmalloc_nolock() path; else kmalloc_node(). */
 SB_ALLOC_API void *kmalloc_flags(size_t size, gfp_t gfp, unsigned int alloc_flags);
 SB_ALLOC_API size_t kmalloc_size_roundup(size_t size);	/* bucket / page-run size, 0 if too big */
 SB_ALLOC_API struct kmem_cache *kmalloc_cache_for_size(size_t size);	/* NULL above 8192 or 0 */
 
-/* Drain every cache's kfree_nolock deferred lists now (normal context). */
+/* Drain every CPU's kfree_nolock deferred list now (normal context). */
 SB_ALLOC_API void sheafalloc_drain_deferred(void);
 
-/* ---- obj_ext (layer 6) -------------------------------------------------- */
+/* ---- obj_ext (layer 8) -------------------------------------------------- */
 
 /* Allocation tag (caller address) of an object of a SLAB_OBJ_EXT cache, 0 if none. */
 SB_ALLOC_API unsigned long obj_ext_alloc_tag(const void *obj);
@@ -249,6 +275,9 @@ SB_ALLOC_API int obj_ext_recursion_max_depth(void);
  * One list of every counted outcome (design.md 2, "every outcome counted").
  * Kept per CPU, per cache; summed on read.  Lock sites: pcs = per-CPU sheaf
  * trylock, barn = barn lock, list = list_lock; the zone lock is page_alloc's.
+ * Failures split by who held the lock: pcs_trylock_fail = _reentrant + _cross;
+ * for barn and list the split covers the nolock failures (barn_lock.
+ * nolock_failures); a ttl/tro normal trylock that fails is not split.
  */
 #define SHEAFALLOC_STAT_ITEMS(X)						\
 	X(alloc_fastpath)	/* popped from the CPU's main sheaf */		\
@@ -273,10 +302,16 @@ SB_ALLOC_API int obj_ext_recursion_max_depth(void);
 	X(free_slab)		/* slabs returned to the page allocator */	\
 	X(pcs_trylock)		/* per-CPU sheaf trylock attempts */		\
 	X(pcs_trylock_fail)	/* ... that found it taken */			\
+	X(pcs_trylock_fail_reentrant) /* ... by this thread: its handler interrupted it */ \
+	X(pcs_trylock_fail_cross) /* ... by another thread (preempted, migrated) */ \
 	X(barn_trylock)		/* barn lock trylocks (nolock callers) */	\
 	X(barn_trylock_fail)							\
+	X(barn_trylock_fail_reentrant) /* nolock failures, held by this thread */ \
+	X(barn_trylock_fail_cross) /* nolock failures, held by another thread */ \
 	X(list_trylock)		/* list_lock trylocks (nolock callers) */	\
 	X(list_trylock_fail)							\
+	X(list_trylock_fail_reentrant) /* nolock failures, held by this thread */ \
+	X(list_trylock_fail_cross) /* nolock failures, held by another thread */ \
 	X(nolock_attempts)	/* kmalloc_nolock calls (size 1..8192) */	\
 	X(nolock_first_bucket)	/* ... served by the first bucket */		\
 	X(nolock_retry)		/* ... retried with the next bucket */		\

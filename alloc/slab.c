@@ -1,149 +1,123 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * slab.c - layer 3: caches, slabs and the per-node partial lists.
+ * slab.c - layer 4: slabs and the per-node partial lists.
  *
- * A slab is a page run carved into equal objects; its header (struct slab) sits
- * at the start of the run and the head page's ->slab points at it.  Free objects
- * of a slab are chained through their first word.  Slab state (freelist, inuse,
- * list membership) is only touched under the node's list_lock.
+ * A slab is a page run carved into equal objects; its descriptor (struct slab)
+ * sits in an array beside mem_map and the head page's ->slab points at it.  Free objects
+ * of a slab are chained through their first word.  The pair (freelist, inuse)
+ * changes by one double-word compare-and-swap; list membership only under the
+ * node's list_lock, which a free takes only when the slab changes lists.
  */
+#include <errno.h>
+#include <sys/mman.h>
+
 #include "internal.h"
-#include "sheaf_fastpath.h"
 
 #define BITS_PER_LONG	(8 * sizeof(unsigned long))
-#define MAX_OBJECT_SIZE	(1u << 20)
 
-static unsigned int round_up_pow2(unsigned int x, unsigned int a)
+/* ---- geometry: the kernel's calculate_order() ---- */
+
+static unsigned int get_order(unsigned long bytes)
 {
-	return (x + a - 1) & ~(a - 1);
+	unsigned int order = 0;
+
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	return order;
 }
 
-/* ---- geometry ---- */
-
-static unsigned int slab_hdr_size(unsigned int align, unsigned long max_objects)
+static unsigned int fls_u(unsigned int x)
 {
-	size_t hdr = sizeof(struct slab);
-
-	if (SB_ALLOC_DEBUG)
-		hdr += (max_objects + BITS_PER_LONG - 1) / BITS_PER_LONG * sizeof(unsigned long);
-	return round_up_pow2((unsigned int)hdr, align > SB_CACHELINE ? align : SB_CACHELINE);
+	return x ? 32 - (unsigned int)__builtin_clz(x) : 0;
 }
 
-/* Smallest order that wastes at most 1/8 of the run, else the smallest that fits one. */
-static void slab_geometry(struct kmem_cache *s)
+/* Smallest order from min_order up to SLAB_MAX_ORDER wasting at most 1/fract. */
+static unsigned int calc_slab_order(unsigned int size, unsigned int min_order,
+				    unsigned int fract)
 {
-	unsigned int first_fit = 0;
+	unsigned int order;
 
-	for (unsigned int o = 0; o <= MAX_ORDER; o++) {
-		unsigned long total = PAGE_SIZE << o;
-		unsigned int hdr = slab_hdr_size(s->align, total / s->size);
-		unsigned long objs = total > hdr ? (total - hdr) / s->size : 0;
+	for (order = min_order; order <= SLAB_MAX_ORDER; order++) {
+		unsigned long slab_size = PAGE_SIZE << order;
 
-		if (!objs)
-			continue;
-		if (!first_fit)
-			first_fit = o + 1;
-		if ((total - objs * s->size) * 8 <= total || o == MAX_ORDER) {
-			s->order = o;
-			s->slab_hdr = hdr;
-			s->objects = (unsigned int)objs;
-			return;
-		}
+		if (slab_size % size <= slab_size / fract)
+			break;
 	}
-	s->order = first_fit - 1;
-	s->slab_hdr = slab_hdr_size(s->align, (PAGE_SIZE << s->order) / s->size);
-	s->objects = (unsigned int)(((PAGE_SIZE << s->order) - s->slab_hdr) / s->size);
+	return order;
 }
 
-static int default_sheaf_capacity(const struct kmem_cache *s, int requested)
+/*
+ * Order of a slab of objects of size bytes on nr_cpus CPUs: at least
+ * 4 * (fls(nr_cpus) + 1) objects if that fits order 3, the least waste
+ * accepted from 1/16 up to 1/2, and the object's own order if nothing fits.
+ */
+unsigned int calculate_order(unsigned int size, int nr_cpus)
 {
-	if (requested == SHEAF_CAPACITY_DEFAULT)
-		requested = sa.sheaf_capacity;
-	if (requested != SHEAF_CAPACITY_DEFAULT)
-		return requested;
-	if (s->size < 256)
-		return 60;
-	if (s->size < 1024)
-		return 26;
-	if (s->size < PAGE_SIZE)
-		return 12;
-	return 4;
-}
+	unsigned int min_objects = 4 * (fls_u((unsigned int)(nr_cpus > 1 ? nr_cpus : 1)) + 1);
+	unsigned long max_objects = (PAGE_SIZE << SLAB_MAX_ORDER) / size;
+	unsigned int min_order, order;
 
-/* ---- cache creation ---- */
-
-static void cache_init_nodes(struct kmem_cache *s)
-{
-	for (int n = 0; n < sa.nr_nodes; n++) {
-		struct kmem_cache_node *kn = &s->node[n];
-
-		memset(kn, 0, sizeof(*kn));
-		slab_lock_init(&kn->list_lock);
-		barn_init(&kn->barn);
+	if (!max_objects)
+		max_objects = 1;
+	if (min_objects > max_objects)
+		min_objects = (unsigned int)max_objects;
+	min_order = get_order((unsigned long)min_objects * size);
+	for (unsigned int fract = 16; fract > 1; fract /= 2) {
+		order = calc_slab_order(size, min_order, fract);
+		if (order <= SLAB_MAX_ORDER)
+			return order;
 	}
+	return get_order(size);
 }
 
-void cache_free_struct(struct kmem_cache *s)
+/* Debug bitmap at the run's end; without debug checks the run is all objects. */
+static unsigned int debug_tail_size(unsigned long slab_size, unsigned int size)
 {
-	free(s->node);
-	free(s);
-}
+	unsigned long bits = slab_size / size;
 
-/* The per-CPU sheaves sit at the end, so &s->cpu_sheaves[cpu] needs no load. */
-static struct kmem_cache *cache_alloc_struct(void)
-{
-	size_t len = sizeof(struct kmem_cache) + sizeof(struct slub_percpu_sheaves) * sa.nr_cpus;
-	struct kmem_cache *s;
-
-	len = (len + SB_CACHELINE - 1) & ~(size_t)(SB_CACHELINE - 1);
-	s = aligned_alloc(SB_CACHELINE, len);
-	if (s)
-		memset(s, 0, len);
-	return s;
-}
-
-struct kmem_cache *cache_create(const char *name, unsigned int size, unsigned int align,
-				slab_flags_t flags, int sheaf_capacity, bool is_kmalloc)
-{
-	struct kmem_cache *s;
-
-	if (!sa.up || !name || !size || size > MAX_OBJECT_SIZE || (align & (align - 1)) ||
-	    align > PAGE_SIZE || sheaf_capacity < SHEAF_CAPACITY_DEFAULT ||
-	    sheaf_capacity > SHEAF_CAPACITY_MAX)
-		return NULL;
-	s = cache_alloc_struct();
-	if (!s)
-		return NULL;
-	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->object_size = size;
-	s->align = align < sizeof(void *) ? sizeof(void *) : align;
-	if ((flags & SLAB_HWCACHE_ALIGN) && s->align < SB_CACHELINE)
-		s->align = SB_CACHELINE;
-	s->size = round_up_pow2(size, s->align);
-	s->flags = flags;
-	s->is_kmalloc = is_kmalloc;
-	slab_geometry(s);
-	s->sheaf_capacity = default_sheaf_capacity(s, sheaf_capacity);
-	s->node = aligned_alloc(SB_CACHELINE, sizeof(*s->node) * sa.nr_nodes);
-	if (!s->node) {
-		cache_free_struct(s);
-		return NULL;
-	}
-	cache_init_nodes(s);
-	return s;
-}
-
-/* Every CPU gets an empty main sheaf; the kmalloc caches do this once all exist. */
-int cache_alloc_cpu_sheaves(struct kmem_cache *s)
-{
-	if (!s->sheaf_capacity)
+	if (!SB_ALLOC_DEBUG)
 		return 0;
-	for (int cpu = 0; cpu < sa.nr_cpus; cpu++) {
-		s->cpu_sheaves[cpu].main = sheaf_alloc(s, SLAB_ALLOC_DEFAULT);
-		if (!s->cpu_sheaves[cpu].main)
-			return -1;
+	return (unsigned int)((bits + BITS_PER_LONG - 1) / BITS_PER_LONG * sizeof(unsigned long));
+}
+
+void slab_geometry(struct kmem_cache *s)
+{
+	unsigned int order = calculate_order(s->size, sa.nr_cpus);
+
+	for (;; order++) {
+		unsigned long slab_size = PAGE_SIZE << order;
+
+		s->debug_tail = debug_tail_size(slab_size, s->size);
+		s->objects = (unsigned int)((slab_size - s->debug_tail) / s->size);
+		if (s->objects)
+			break;		/* debug builds: the bitmap may push one object out */
+	}
+	s->order = order;
+}
+
+/* ---- slab descriptors, one per page frame ---- */
+
+static struct slab *slab_descs;
+static size_t slab_descs_len;
+
+/* After page_alloc_init(): reserved, touched only where slabs are. */
+int slab_descs_init(void)
+{
+	slab_descs_len = page_alloc_nr_pages() * sizeof(struct slab);
+	slab_descs = mmap(NULL, slab_descs_len, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (slab_descs == MAP_FAILED) {
+		slab_descs = NULL;
+		return -ENOMEM;
 	}
 	return 0;
+}
+
+void slab_descs_exit(void)
+{
+	if (slab_descs)
+		munmap(slab_descs, slab_descs_len);
+	slab_descs = NULL;
 }
 
 /* ---- object <-> slab ---- */
@@ -182,32 +156,38 @@ static void slab_list_del(struct slab_list *l, struct slab *slab)
 	slab->next = slab->prev = NULL;
 }
 
+/* nr_partial is written under list_lock and peeked without it (slab_alloc_bulk). */
 static void partial_add(struct kmem_cache_node *kn, struct slab *slab)
 {
 	slab_list_add(&kn->partial, slab);
 	slab->on_partial = true;
-	kn->nr_partial++;
+	__atomic_store_n(&kn->nr_partial, kn->nr_partial + 1, __ATOMIC_RELAXED);
 }
 
 static void partial_del(struct kmem_cache_node *kn, struct slab *slab)
 {
 	slab_list_del(&kn->partial, slab);
 	slab->on_partial = false;
-	kn->nr_partial--;
+	__atomic_store_n(&kn->nr_partial, kn->nr_partial - 1, __ATOMIC_RELAXED);
 }
 
 static bool list_lock(struct kmem_cache *s, struct kmem_cache_node *kn, struct lock_site *ls,
 		      bool nolock)
 {
 	lock_site_begin(ls, nolock);
-	if (slab_lock_acquire(&kn->list_lock, nolock, &ls->ctx))
+	if (slab_lock_acquire(&kn->list_lock, nolock, &ls->ctx)) {
+		atomic_store_explicit(&kn->list_holder, this_thread_token(), memory_order_relaxed);
 		return true;
+	}
+	trylock_fail_split(s, ls->ctx.cpu, &kn->list_holder, STAT_list_trylock_fail_reentrant,
+			   STAT_list_trylock_fail_cross);
 	lock_site_end(ls, &s->cpu_sheaves[ls->ctx.cpu].list_lock);
 	return false;
 }
 
 static void list_unlock(struct kmem_cache *s, struct kmem_cache_node *kn, struct lock_site *ls)
 {
+	atomic_store_explicit(&kn->list_holder, 0, memory_order_relaxed);
 	slab_lock_release(&kn->list_lock, &ls->ctx);
 	lock_site_end(ls, &s->cpu_sheaves[ls->ctx.cpu].list_lock);
 }
@@ -238,12 +218,16 @@ static struct slab *new_slab(struct kmem_cache *s, int node, const struct slab_a
 	page = nolock ? alloc_pages_nolock(node, s->order) : alloc_pages(node, s->order);
 	if (!page)
 		return NULL;
-	slab = page_address(page);
-	memset(slab, 0, s->slab_hdr);
+	slab = &slab_descs[page_to_pfn(page)];
+	memset(slab, 0, sizeof(*slab));
 	slab->cache = s;
 	slab->objects = s->objects;
 	slab->node = page_to_nid(page);
-	slab->base = (char *)slab + s->slab_hdr;
+	slab->base = page_address(page);
+	if (SB_ALLOC_DEBUG) {
+		slab->alloc_map = (unsigned long *)(slab->base + (PAGE_SIZE << s->order) - s->debug_tail);
+		memset(slab->alloc_map, 0, s->debug_tail);
+	}
 	for (unsigned int i = s->objects; i-- > 0;) {
 		obj = slab->base + (size_t)i * s->size;
 		*(void **)obj = slab->freelist;
@@ -259,7 +243,7 @@ static struct slab *new_slab(struct kmem_cache *s, int node, const struct slab_a
 
 static void discard_slab(struct kmem_cache *s, struct slab *slab, bool nolock)
 {
-	struct page *page = virt_to_page(slab);
+	struct page *page = virt_to_page(slab->base);
 
 	obj_ext_free_for_slab(slab, nolock);
 	page->slab = NULL;
@@ -281,7 +265,55 @@ static void discard_slabs(struct kmem_cache *s, struct slab *list, bool nolock)
 	}
 }
 
+/* ---- the slab's (freelist, inuse) pair, updated with one double-word CAS ---- */
+
+static void *slab_freelist(const struct slab *slab)
+{
+	return __atomic_load_n(&slab->freelist, __ATOMIC_ACQUIRE);
+}
+
+static unsigned long slab_inuse(const struct slab *slab)
+{
+	return __atomic_load_n(&slab->inuse, __ATOMIC_RELAXED);
+}
+
+/*
+ * The kernel's slab_update_freelist() with __CMPXCHG_DOUBLE: both words or
+ * neither.  Lockless for frees that move the slab between no lists; allocation
+ * uses it too (under list_lock), since those frees may run at the same time.
+ */
+static bool slab_update_freelist(struct slab *slab, void *old_fl, unsigned long old_inuse,
+				 void *new_fl, unsigned long new_inuse)
+{
+	union slab_fc old = { .freelist = old_fl, .inuse = old_inuse };
+	union slab_fc new = { .freelist = new_fl, .inuse = new_inuse };
+
+	return __sync_bool_compare_and_swap(&slab->fc, old.dw, new.dw);
+}
+
 /* ---- allocation from slabs ---- */
+
+/*
+ * Caller holds list_lock (which only allocation and list moves take), so the
+ * chain below the head cannot change: concurrent frees only push on top.
+ * Takes up to max objects off slab's freelist.
+ */
+static int slab_take(struct slab *slab, void **p, int max)
+{
+	void *head, *fl;
+	unsigned long inuse;
+	int got;
+
+	do {
+		head = fl = slab_freelist(slab);
+		inuse = slab_inuse(slab);
+		for (got = 0; got < max && fl; got++) {
+			p[got] = fl;
+			fl = *(void **)fl;
+		}
+	} while (!slab_update_freelist(slab, head, inuse, fl, inuse + (unsigned long)got));
+	return got;
+}
 
 /* Caller holds list_lock.  Pops up to max objects off partial slabs. */
 static int take_from_partial(struct kmem_cache_node *kn, void **p, int max)
@@ -291,19 +323,13 @@ static int take_from_partial(struct kmem_cache_node *kn, void **p, int max)
 	while (got < max && kn->partial.first) {
 		struct slab *slab = kn->partial.first;
 
-		if (!slab->inuse)
-			kn->nr_empty--;
-		while (got < max && slab->freelist) {
-			p[got++] = slab->freelist;
-			slab->freelist = *(void **)slab->freelist;
-			slab->inuse++;
-		}
-		if (!slab->freelist) {
+		got += slab_take(slab, p + got, max - got);
+		if (!slab_freelist(slab)) {	/* stays NULL: frees of a full slab need list_lock */
 			partial_del(kn, slab);
 			slab_list_add(&kn->full, slab);
 		}
 	}
-	kn->inuse += got;
+	__atomic_fetch_add(&kn->inuse, (uint64_t)got, __ATOMIC_RELAXED);
 	return got;
 }
 
@@ -332,15 +358,17 @@ static bool list_new_slab(struct kmem_cache *s, struct kmem_cache_node *kn, stru
 	else
 		slab_list_add(&kn->full, slab);
 	kn->nr_slabs++;
-	kn->inuse += slab->inuse;
+	__atomic_fetch_add(&kn->inuse, (uint64_t)slab->inuse, __ATOMIC_RELAXED);
 	list_unlock(s, kn, &ls);
 	return true;
 }
 
 /*
- * Up to max objects from node's partial slabs, else from one new slab.  Nolock:
- * trylocks only, and a busy list_lock gives 0 at once (no point making a slab
- * that could not be listed).
+ * Up to max objects from node's partial slabs, else from one new slab (the
+ * kernel's get_partial_node() then new_slab()).  The list_lock is skipped when
+ * the node has no partial slab (racy peek, as the kernel's).  Nolock: a busy
+ * list_lock only skips the partial slabs; a new slab still comes from
+ * alloc_pages_nolock() and is listed with a trylock, or given back.
  */
 int slab_alloc_bulk(struct kmem_cache *s, int node, const struct slab_alloc_context *ctx,
 		    void **p, int max)
@@ -351,12 +379,12 @@ int slab_alloc_bulk(struct kmem_cache *s, int node, const struct slab_alloc_cont
 	struct slab *slab;
 	int got;
 
-	if (!list_lock(s, kn, &ls, nolock))
-		return 0;
-	got = take_from_partial(kn, p, max);
-	list_unlock(s, kn, &ls);
-	if (got)
-		return got;
+	if (__atomic_load_n(&kn->nr_partial, __ATOMIC_RELAXED) && list_lock(s, kn, &ls, nolock)) {
+		got = take_from_partial(kn, p, max);
+		list_unlock(s, kn, &ls);
+		if (got)
+			return got;
+	}
 	slab = new_slab(s, node, ctx);
 	if (!slab)
 		return 0;
@@ -368,62 +396,80 @@ int slab_alloc_bulk(struct kmem_cache *s, int node, const struct slab_alloc_cont
 	return got;
 }
 
-/* ---- freeing to slabs ---- */
+/* ---- freeing to slabs: the kernel's __slab_free() ---- */
 
-/* Caller holds kn->list_lock.  Empty slabs beyond MIN_PARTIAL go on *discard. */
-static void free_to_slab(struct kmem_cache_node *kn, struct slab *slab, void *obj,
-			 struct slab **discard)
+/*
+ * Frees the chain head..tail (cnt objects of slab, already linked) with one
+ * CAS.  list_lock is taken only when the slab changes lists: it was full
+ * (goes to partial) or becomes empty (discarded when the node already has
+ * min_partial partial slabs).  Nolock callers only trylock it and get false,
+ * with nothing changed.  Empty slabs to discard are put on *discard.
+ */
+static bool slab_free_chain(struct kmem_cache *s, struct slab *slab, void *head, void *tail,
+			    unsigned long cnt, bool nolock, struct slab **discard)
 {
-	bool was_full = !slab->freelist;
+	struct kmem_cache_node *kn = &s->node[slab->node];
+	struct lock_site ls;
+	bool locked = false;
+	void *prior;
+	unsigned long inuse;
 
-	*(void **)obj = slab->freelist;
-	slab->freelist = obj;
-	slab->inuse--;
-	kn->inuse--;
-	if (was_full) {
+	for (;;) {
+		prior = slab_freelist(slab);
+		inuse = slab_inuse(slab);
+		if (!locked && (inuse == cnt || !prior)) {
+			if (!list_lock(s, kn, &ls, nolock))
+				return false;
+			locked = true;
+			continue;	/* read again under the lock */
+		}
+		*(void **)tail = prior;
+		if (slab_update_freelist(slab, prior, inuse, head, inuse - cnt))
+			break;
+	}
+	__atomic_fetch_sub(&kn->inuse, (uint64_t)cnt, __ATOMIC_RELAXED);
+	if (!locked)
+		return true;
+	if (inuse == cnt && kn->nr_partial >= s->min_partial) {
+		if (prior)
+			partial_del(kn, slab);
+		else
+			slab_list_del(&kn->full, slab);
+		kn->nr_slabs--;
+		slab->next = *discard;
+		*discard = slab;
+	} else if (!prior) {
 		slab_list_del(&kn->full, slab);
 		partial_add(kn, slab);
 	}
-	if (slab->inuse)
-		return;
-	if (kn->nr_empty < MIN_PARTIAL) {
-		kn->nr_empty++;
-		return;
-	}
-	partial_del(kn, slab);
-	kn->nr_slabs--;
-	slab->next = *discard;
-	*discard = slab;
+	list_unlock(s, kn, &ls);
+	return true;
 }
 
 /*
- * Frees p[0..n-1] (objects of s, any node) to their slabs.  Returns how many
- * were freed from the start of p: fewer than n only if nolock and a list_lock
- * was busy.
+ * Frees p[0..n-1] (objects of s, any node) to their slabs, a run of objects of
+ * one slab with one CAS (as the kernel's detached freelists).  Returns how many
+ * were freed from the start of p: fewer than n only if nolock and a needed
+ * list_lock was busy.
  */
 int slab_free_bulk(struct kmem_cache *s, void **p, int n, bool nolock)
 {
-	struct kmem_cache_node *kn = NULL;
 	struct slab *discard = NULL;
-	struct lock_site ls;
-	int i;
+	int i = 0;
 
-	for (i = 0; i < n; i++) {
+	while (i < n) {
 		struct slab *slab = virt_to_slab(p[i]);
-		struct kmem_cache_node *want = &s->node[slab->node];
+		int j = i + 1;
 
-		if (want != kn) {
-			if (kn)
-				list_unlock(s, kn, &ls);
-			kn = NULL;
-			if (!list_lock(s, want, &ls, nolock))
-				break;
-			kn = want;
+		while (j < n && virt_to_slab(p[j]) == slab) {
+			*(void **)p[j - 1] = p[j];
+			j++;
 		}
-		free_to_slab(kn, slab, p[i], &discard);
+		if (!slab_free_chain(s, slab, p[i], p[j - 1], (unsigned long)(j - i), nolock,
+				     &discard))
+			break;
+		i = j;
 	}
-	if (kn)
-		list_unlock(s, kn, &ls);
 	discard_slabs(s, discard, nolock);
 	return i;
 }
@@ -441,11 +487,10 @@ unsigned long slab_shrink_node_lists(struct kmem_cache *s)
 		list_lock(s, kn, &ls, false);
 		for (slab = kn->partial.first; slab; slab = next) {
 			next = slab->next;
-			if (slab->inuse)
+			if (slab_inuse(slab))
 				continue;
 			partial_del(kn, slab);
 			kn->nr_slabs--;
-			kn->nr_empty--;
 			slab->next = discard;
 			discard = slab;
 			pages += 1ul << s->order;
@@ -503,133 +548,10 @@ void slab_debug_on_free(struct kmem_cache *s, const void *obj, const char *fn)
 		slab_bug("%s(%p): double free, or object of %s never allocated", fn, obj, s->name);
 }
 
-/* ---- the slab-level entry points used by kmem_cache_* and kmalloc ---- */
-
-static int resolve_node(int node)
-{
-	if (node == NUMA_NO_NODE || node < 0 || node >= sa.nr_nodes)
-		return numa_node_id();
-	return node;
-}
-
-static void *slab_alloc_slowpath(struct kmem_cache *s, int node, struct slab_alloc_context *ctx)
-{
-	void *obj;
-
-	if (slab_alloc_bulk(s, resolve_node(node), ctx, &obj, 1) != 1)
-		return NULL;
-	stat(s, STAT_alloc_slowpath);
-	return obj;
-}
-
-/* Debug check, allocation tag and zeroing: what a cache hit skips unless asked for. */
-void *slab_post_alloc(struct kmem_cache *s, void *obj, gfp_t gfp,
-		      const struct slab_alloc_context *ctx)
-{
-	if (SB_ALLOC_DEBUG)
-		slab_debug_on_alloc(s, obj);
-	if (unlikely(s->flags & SLAB_OBJ_EXT))
-		obj_ext_tag(s, virt_to_slab(obj), obj, ctx->caller_addr);
-	if (unlikely(gfp & __GFP_ZERO))
-		memset(obj, 0, s->object_size);
-	return obj;
-}
-
-/*
- * Everything slab_alloc_node() does not inline: an explicit node (the sheaves
- * serve it only when it is the local one), NO_RECURSE and sheafless caches, and
- * a failed sheaf attempt (pcs_tried), which goes straight to the slabs.
- */
-void *__slab_alloc_node(struct kmem_cache *s, gfp_t gfp, int node, struct slab_alloc_context *ctx,
-			bool pcs_tried)
-{
-	void *obj = NULL;
-
-	if (!pcs_tried && s->sheaf_capacity && !(ctx->alloc_flags & SLAB_ALLOC_NO_RECURSE) &&
-	    (node == NUMA_NO_NODE || node == numa_node_id()))
-		obj = alloc_from_pcs(s, ctx);
-	if (!obj) {
-		obj = slab_alloc_slowpath(s, node, ctx);
-		if (!obj) {
-			stat(s, STAT_alloc_failed);
-			return NULL;
-		}
-	}
-	return slab_post_alloc(s, obj, gfp, ctx);
-}
-
-/* See slab_alloc_default(). */
-void *slab_alloc_default_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu,
-			      gfp_t gfp, size_t orig_size, unsigned long caller)
-{
-	struct slab_alloc_context ctx = {
-		.caller_addr = caller,
-		.orig_size = orig_size,
-		.alloc_flags = SLAB_ALLOC_DEFAULT,
-	};
-	void *obj;
-
-	if (cpu < 0)
-		return __slab_alloc_node(s, gfp, NUMA_NO_NODE, &ctx, false);
-	obj = pcs_alloc_miss(s, pcs, cpu, &ctx);
-	if (obj)
-		return obj;	/* the sheaves were tried only if no post-alloc work is due */
-	return __slab_alloc_node(s, gfp, NUMA_NO_NODE, &ctx, true);
-}
-
-static bool obj_is_remote(const void *obj, int *local)
-{
-	if (likely(sa.nr_nodes == 1))
-		return false;
-	*local = numa_node_id();
-	return page_to_nid(virt_to_page(obj)) != *local;
-}
-
-/*
- * Normal context, what slab_free() does not inline: remote objects, sheafless
- * caches, and a failed sheaf attempt (pcs_tried).  Debug checks were done by
- * the caller.
- */
-void __slab_free(struct kmem_cache *s, void *obj, bool pcs_tried)
-{
-	int local = 0;
-
-	if (unlikely(obj_is_remote(obj, &local))) {
-		stat(s, STAT_free_remote);
-	} else if (!pcs_tried && s->sheaf_capacity) {
-		if (free_to_pcs(s, obj, false))
-			return;
-	}
-	slab_free_bulk(s, &obj, 1, false);
-	stat(s, STAT_free_slowpath);
-}
-
-/* See slab_free(): one node, sheaves on. */
-void slab_free_miss(struct kmem_cache *s, struct slub_percpu_sheaves *pcs, int cpu, void *obj)
-{
-	if (!pcs_free_miss(s, pcs, cpu, obj, false))
-		__slab_free(s, obj, true);
-}
-
-/* Nolock context: false if every path was busy (the caller defers the object). */
-bool slab_free_nolock(struct kmem_cache *s, void *obj)
-{
-	int local = 0;
-
-	if (unlikely(obj_is_remote(obj, &local)))
-		stat(s, STAT_free_remote);
-	else if (s->sheaf_capacity && free_to_pcs(s, obj, true))
-		return true;
-	if (slab_free_bulk(s, &obj, 1, true) != 1)
-		return false;
-	stat(s, STAT_free_slowpath);
-	return true;
-}
-
 /* ---- destruction ---- */
 
 /* Frees the obj_ext arrays of all slabs (kmalloc exit: before any cache is released). */
-void cache_free_obj_exts(struct kmem_cache *s)
+void slab_free_all_obj_exts(struct kmem_cache *s)
 {
 	for (int n = 0; n < sa.nr_nodes; n++) {
 		struct kmem_cache_node *kn = &s->node[n];
@@ -642,7 +564,7 @@ void cache_free_obj_exts(struct kmem_cache *s)
 }
 
 /* Returns every slab's pages (nothing else may use s).  Returns objects still in use. */
-unsigned long cache_release_slabs(struct kmem_cache *s, bool report)
+unsigned long slab_release_all(struct kmem_cache *s, bool report)
 {
 	unsigned long leaked = 0;
 
@@ -650,15 +572,15 @@ unsigned long cache_release_slabs(struct kmem_cache *s, bool report)
 		struct kmem_cache_node *kn = &s->node[n];
 		struct slab_list *lists[2] = { &kn->partial, &kn->full };
 
-		leaked += kn->inuse;
+		leaked += __atomic_load_n(&kn->inuse, __ATOMIC_RELAXED);
 		for (int l = 0; l < 2; l++) {
 			struct slab *slab = lists[l]->first;
 
 			lists[l]->first = NULL;
 			discard_slabs(s, slab, false);
 		}
-		kn->nr_partial = kn->nr_slabs = kn->nr_empty = 0;
-		kn->inuse = 0;
+		kn->nr_partial = kn->nr_slabs = 0;
+		__atomic_store_n(&kn->inuse, 0, __ATOMIC_RELAXED);
 	}
 	if (leaked && report)
 		fprintf(stderr, "sheafalloc: kmem_cache_destroy(%s): %lu objects still allocated\n",
@@ -666,135 +588,3 @@ unsigned long cache_release_slabs(struct kmem_cache *s, bool report)
 	return leaked;
 }
 
-/* Every barn's sheaves and every CPU's deferred frees back to the slabs (normal context). */
-static void drain_barns_and_deferred(struct kmem_cache *s)
-{
-	for (int n = 0; n < sa.nr_nodes; n++) {
-		struct slab_sheaf *sheaf;
-
-		while ((sheaf = barn_pop_any(&s->node[n].barn))) {
-			slab_free_bulk(s, sheaf->objects, (int)sheaf->size, false);
-			sheaf->size = 0;
-			sheaf_free(s, sheaf, false);
-		}
-	}
-	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
-		deferred_drain(s, cpu);
-}
-
-/* Sheaves, barns and deferred lists back to the slabs (normal context). */
-void cache_empty_sheaves(struct kmem_cache *s)
-{
-	pcs_free_sheaves(s);
-	drain_barns_and_deferred(s);
-}
-
-/* ---- public API ---- */
-
-struct kmem_cache *kmem_cache_create_args(const char *name, unsigned int size,
-					  const struct kmem_cache_args *args, slab_flags_t flags)
-{
-	struct kmem_cache_args none = { .align = 0, .sheaf_capacity = SHEAF_CAPACITY_DEFAULT };
-	struct kmem_cache *s;
-
-	if (!args)
-		args = &none;
-	s = cache_create(name, size, args->align, flags, args->sheaf_capacity, false);
-	if (!s)
-		return NULL;
-	if (cache_alloc_cpu_sheaves(s)) {
-		pcs_free_sheaves(s);
-		cache_free_struct(s);
-		return NULL;
-	}
-	cache_list_add(s);
-	return s;
-}
-
-struct kmem_cache *kmem_cache_create(const char *name, unsigned int size, unsigned int align,
-				     slab_flags_t flags)
-{
-	struct kmem_cache_args args = { .align = align, .sheaf_capacity = SHEAF_CAPACITY_DEFAULT };
-
-	return kmem_cache_create_args(name, size, &args, flags);
-}
-
-unsigned long kmem_cache_destroy(struct kmem_cache *s)
-{
-	unsigned long leaked;
-
-	if (!s)
-		return 0;
-	cache_empty_sheaves(s);
-	leaked = cache_release_slabs(s, true);
-	stats_retire_cache(s);		/* off the list and into the totals at once */
-	cache_free_struct(s);
-	return leaked;
-}
-
-void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
-{
-	struct slab_alloc_context ctx = {
-		.caller_addr = (unsigned long)__builtin_return_address(0),
-		.orig_size = s->object_size,
-		.alloc_flags = SLAB_ALLOC_DEFAULT,
-	};
-
-	return slab_alloc_node(s, gfp, node, &ctx);
-}
-
-void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
-{
-	return slab_alloc_default(s, gfp, s->object_size,
-				  (unsigned long)__builtin_return_address(0));
-}
-
-void kmem_cache_free(struct kmem_cache *s, void *obj)
-{
-	if (!obj)
-		return;
-	if (SB_ALLOC_DEBUG)
-		slab_debug_on_free(s, obj, "kmem_cache_free");
-	slab_free(s, obj);
-}
-
-int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
-{
-	struct slab_alloc_context ctx = {
-		.caller_addr = (unsigned long)__builtin_return_address(0),
-		.orig_size = s->object_size,
-		.alloc_flags = SLAB_ALLOC_DEFAULT,
-	};
-
-	for (size_t i = 0; i < n; i++) {
-		p[i] = slab_alloc_node(s, gfp, NUMA_NO_NODE, &ctx);
-		if (!p[i]) {
-			kmem_cache_free_bulk(s, i, p);
-			return 0;
-		}
-	}
-	return (int)n;
-}
-
-void kmem_cache_free_bulk(struct kmem_cache *s, size_t n, void **p)
-{
-	for (size_t i = 0; i < n; i++)
-		kmem_cache_free(s, p[i]);
-}
-
-unsigned long kmem_cache_shrink(struct kmem_cache *s)
-{
-	pcs_flush_all(s);
-	drain_barns_and_deferred(s);
-	return slab_shrink_node_lists(s);
-}
-
-const char *kmem_cache_name(const struct kmem_cache *s)
-{
-	return s->name;
-}
-
-unsigned int kmem_cache_size(const struct kmem_cache *s)
-{
-	return s->object_size;
-}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * slabinfo.c - a /proc/slabinfo-like dump: per cache, objects and slabs, sheaves
+ * slabinfo.c - layer 8: a /proc/slabinfo-like dump: per cache, objects and slabs, sheaves
  * on CPUs and in barns, and the counters.
  */
 #include <inttypes.h>
@@ -17,7 +17,7 @@ static void node_count(struct kmem_cache *s, struct kmem_cache_info *out)
 		slab_lock_acquire(&kn->list_lock, false, &ls.ctx);
 		out->nr_slabs += kn->nr_slabs;
 		out->nr_partial += kn->nr_partial;
-		out->objects_in_use += kn->inuse;
+		out->objects_in_use += __atomic_load_n(&kn->inuse, __ATOMIC_RELAXED);
 		slab_lock_release(&kn->list_lock, &ls.ctx);
 		lock_site_end(&ls, &s->cpu_sheaves[ls.ctx.cpu].list_lock);
 	}
@@ -77,7 +77,7 @@ static void print_totals(FILE *f, const struct sheafalloc_stats *st)
 #undef CASE
 		default: v = 0;
 		}
-		fprintf(f, "  %-22s %14" PRIu64 "\n", sheafalloc_stat_names[i], v);
+		fprintf(f, "  %-28s %14" PRIu64 "\n", sheafalloc_stat_names[i], v);
 	}
 	fprintf(f, "\nlock sites: %-10s %12s %10s %12s %10s %12s\n", "", "acquired", "contended",
 		"trylocks", "failed", "rmw");

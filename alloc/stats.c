@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * stats.c - counters: per CPU and per cache (struct slub_percpu_sheaves), summed
+ * stats.c - layer 3: counters: per CPU and per cache (struct slub_percpu_sheaves), summed
  * on read.  The list of items is SHEAFALLOC_STAT_ITEMS in sheafalloc.h.
  */
 #include <pthread.h>
@@ -58,6 +58,16 @@ void cache_stats_sum(struct kmem_cache *s, struct sheafalloc_stats *out)
 		sb_lockstat_read_shared(&out->barn_lock, &pcs->barn_lock);
 		sb_lockstat_read_shared(&out->list_lock, &pcs->list_lock);
 	}
+}
+
+/* One item of one cache, every CPU. */
+uint64_t cache_stat_sum(struct kmem_cache *s, enum sheafalloc_stat_item item)
+{
+	uint64_t sum = 0;
+
+	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
+		sum += __atomic_load_n(&s->cpu_sheaves[cpu].stat[item], __ATOMIC_RELAXED);
+	return sum;
 }
 
 /* Attempts = successes + failures; the barn/list trylock items come from lock_stat. */

@@ -10,29 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "sheafalloc.h"
 
 /* Static TLS: no lazy allocation, so usable from a signal handler. */
 #define SB_TEST_TLS __thread __attribute__((tls_model("initial-exec")))
-
-#define CHECK(cond)								\
-	do {									\
-		if (!(cond)) {							\
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__,	\
-				__LINE__, #cond);				\
-			exit(1);						\
-		}								\
-	} while (0)
-
-#define CHECK_EQ(a, b)								\
-	do {									\
-		unsigned long long a_ = (a), b_ = (b);				\
-		if (a_ != b_) {							\
-			fprintf(stderr, "%s:%d: CHECK failed: %s == %s (%llu != %llu)\n", \
-				__FILE__, __LINE__, #a, #b, a_, b_);		\
-			exit(1);						\
-		}								\
-	} while (0)
 
 /* Init on a topology (NULL: this machine); returns it (caller frees after exit). */
 static inline struct sb_topology *test_init(const char *synthetic, struct sheafalloc_config *cfg)

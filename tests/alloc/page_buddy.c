@@ -18,7 +18,7 @@ static void expect_free_runs(const unsigned long *want, const char *when)
 
 	page_alloc_read_zone(0, &zs);
 	for (int o = 0; o <= MAX_ORDER; o++)
-		CHECK(zs.nr_free[o] == want[o], "%s: order %d has %lu free runs, want %lu",
+		CHECK_MSG(zs.nr_free[o] == want[o], "%s: order %d has %lu free runs, want %lu",
 		      when, o, (unsigned long)zs.nr_free[o], want[o]);
 }
 
@@ -32,24 +32,24 @@ static void test_split_and_merge(void)
 	/* Grow both arenas first so the initial state is two max-order runs. */
 	a = alloc_pages(0, MAX_ORDER);
 	b = alloc_pages(0, MAX_ORDER);
-	CHECK(a && b && a != b, "two max-order runs");
+	CHECK_MSG(a && b && a != b, "two max-order runs");
 	__free_pages(a, MAX_ORDER);
 	__free_pages(b, MAX_ORDER);
 	expect_free_runs(initial, "after growth");
 
 	a = alloc_pages(0, 1);
-	CHECK(a, "order-1 alloc");
+	CHECK_MSG(a, "order-1 alloc");
 	for (int o = 1; o < MAX_ORDER; o++)
 		split[o] = 1;
 	expect_free_runs(split, "after one split");
 	b = alloc_pages(0, 1);
-	CHECK(b == a + 2, "the second order-1 run is the first one's buddy");
-	CHECK((char *)page_address(b) == (char *)page_address(a) + 2 * PAGE_SIZE,
+	CHECK_MSG(b == a + 2, "the second order-1 run is the first one's buddy");
+	CHECK_MSG((char *)page_address(b) == (char *)page_address(a) + 2 * PAGE_SIZE,
 	      "buddy address");
 	__free_pages(a, 1);
 	__free_pages(b, 1);
 	expect_free_runs(initial, "after merging back");
-	CHECK(page_alloc_check_all_free(), "all free after split/merge");
+	CHECK_MSG(page_alloc_check_all_free(), "all free after split/merge");
 }
 
 static void test_metadata(void)
@@ -57,14 +57,14 @@ static void test_metadata(void)
 	struct page *page = alloc_pages(0, 3);
 	char *addr;
 
-	CHECK(page, "order-3 alloc");
+	CHECK_MSG(page, "order-3 alloc");
 	addr = page_address(page);
-	CHECK(virt_to_page(addr) == page, "virt_to_page(page_address(page))");
-	CHECK(virt_to_head_page(addr + 5 * PAGE_SIZE + 17) == page, "tail finds its head");
-	CHECK(page_alloc_owns(addr + 8 * PAGE_SIZE - 1), "owns the last byte");
-	CHECK(!page_alloc_owns(&page), "does not own the stack");
-	CHECK(page_to_nid(page) == 0, "node 0");
-	CHECK(((uintptr_t)addr & (8 * PAGE_SIZE - 1)) == 0, "an order-3 run is 32 KiB aligned");
+	CHECK_MSG(virt_to_page(addr) == page, "virt_to_page(page_address(page))");
+	CHECK_MSG(virt_to_head_page(addr + 5 * PAGE_SIZE + 17) == page, "tail finds its head");
+	CHECK_MSG(page_alloc_owns(addr + 8 * PAGE_SIZE - 1), "owns the last byte");
+	CHECK_MSG(!page_alloc_owns(&page), "does not own the stack");
+	CHECK_MSG(page_to_nid(page) == 0, "node 0");
+	CHECK_MSG(((uintptr_t)addr & (8 * PAGE_SIZE - 1)) == 0, "an order-3 run is 32 KiB aligned");
 	free_pages(addr, 3);
 }
 
@@ -74,15 +74,15 @@ static void check_distinct(void *const *pages, unsigned long n, char *seen)
 	uintptr_t lo = UINTPTR_MAX;
 
 	for (unsigned long i = 0; i < n; i++) {
-		CHECK(page_alloc_owns(pages[i]), "page %lu owned", i);
-		CHECK(page_test_verify(pages[i], 0, i), "contents of page %lu", i);
+		CHECK_MSG(page_alloc_owns(pages[i]), "page %lu owned", i);
+		CHECK_MSG(page_test_verify(pages[i], 0, i), "contents of page %lu", i);
 		if ((uintptr_t)pages[i] < lo)
 			lo = (uintptr_t)pages[i];
 	}
 	for (unsigned long i = 0; i < n; i++) {
 		unsigned long off = ((uintptr_t)pages[i] - lo) / PAGE_SIZE;
 
-		CHECK(off < NR_PAGES && !seen[off], "page %lu handed out twice", i);
+		CHECK_MSG(off < NR_PAGES && !seen[off], "page %lu handed out twice", i);
 		seen[off] = 1;
 	}
 }
@@ -96,13 +96,13 @@ static void test_exhaust_order0(void)
 	uint64_t rnd = 42;
 	char *seen = calloc(NR_PAGES, 1);
 
-	CHECK(seen, "calloc");
+	CHECK_MSG(seen, "calloc");
 	while (n <= NR_PAGES && (pages[n] = get_free_pages(NUMA_NO_NODE, 0)))
 		page_test_fill(pages[n], 0, n), n++;
-	CHECK(n == NR_PAGES, "got %lu pages of %lu", n, NR_PAGES);
+	CHECK_MSG(n == NR_PAGES, "got %lu pages of %lu", n, NR_PAGES);
 	check_distinct(pages, n, seen);
 	page_alloc_read_stats(&st);
-	CHECK(st.alloc_failures >= 1, "the allocation past the limit failed");
+	CHECK_MSG(st.alloc_failures >= 1, "the allocation past the limit failed");
 	/* free in a shuffled order */
 	for (unsigned long i = n - 1; i > 0; i--) {
 		unsigned long j = page_test_rand(&rnd) % (i + 1);
@@ -114,7 +114,7 @@ static void test_exhaust_order0(void)
 	for (unsigned long i = 0; i < n; i++)
 		free_pages(pages[i], 0);
 	free(seen);
-	CHECK(page_alloc_check_all_free(), "all free after the order-0 exhaust");
+	CHECK_MSG(page_alloc_check_all_free(), "all free after the order-0 exhaust");
 }
 
 /* Random orders until the zone is full, then free in random order. */
@@ -138,18 +138,18 @@ static void test_mixed_orders(void)
 		pages += 1UL << order;
 		n++;
 	}
-	CHECK(pages > NR_PAGES - 16 * 32, "zone nearly full: %lu of %lu pages", pages, NR_PAGES);
+	CHECK_MSG(pages > NR_PAGES - 16 * 32, "zone nearly full: %lu of %lu pages", pages, NR_PAGES);
 	while (n) {
 		unsigned long i = page_test_rand(&rnd) % n;
 
-		CHECK(page_test_verify(runs[i].addr, runs[i].order, i), "contents of run %lu", i);
+		CHECK_MSG(page_test_verify(runs[i].addr, runs[i].order, i), "contents of run %lu", i);
 		free_pages(runs[i].addr, runs[i].order);
 		runs[i] = runs[--n];
 		/* keep the tag of the moved run equal to its new index */
 		if (i < n)
 			page_test_fill(runs[i].addr, runs[i].order, i);
 	}
-	CHECK(page_alloc_check_all_free(), "all free after mixed orders");
+	CHECK_MSG(page_alloc_check_all_free(), "all free after mixed orders");
 }
 
 /* pcp_orders 4: order 1..3 runs are cached per CPU as order-0 pages are. */
@@ -166,27 +166,27 @@ static void test_pcp_orders(void)
 	sb_set_virtual_cpu(0);
 	for (unsigned int order = 0; order < 4; order++) {
 		run[order] = alloc_pages(0, order);
-		CHECK(run[order] && compound_head(run[order] + (1U << order) - 1) == run[order],
+		CHECK_MSG(run[order] && compound_head(run[order] + (1U << order) - 1) == run[order],
 		      "order %u from the pcp", order);
 	}
 	page_alloc_read_zone(0, &zs);
 	/* each refill took 16 pages' worth of runs of its order, one run of each went out */
-	CHECK(zs.pages_pcp == 4 * 16 - (1 + 2 + 4 + 8), "pcp holds %lu pages",
+	CHECK_MSG(zs.pages_pcp == 4 * 16 - (1 + 2 + 4 + 8), "pcp holds %lu pages",
 	      (unsigned long)zs.pages_pcp);
 	big = alloc_pages(0, 4);
-	CHECK(big, "order 4");
+	CHECK_MSG(big, "order 4");
 	__free_pages(big, 4);
 	for (unsigned int order = 0; order < 4; order++)
 		__free_pages(run[order], order);
 	page_alloc_read_stats(&st);
-	CHECK(st.pcp_refills == 4 && st.pcp_frees == 4, "order 4 bypasses the pcp: "
+	CHECK_MSG(st.pcp_refills == 4 && st.pcp_frees == 4, "order 4 bypasses the pcp: "
 	      "refills %lu, frees %lu", (unsigned long)st.pcp_refills, (unsigned long)st.pcp_frees);
 	page_alloc_read_zone(0, &zs);
-	CHECK(zs.pages_pcp == 4 * 16, "pcp holds %lu pages", (unsigned long)zs.pages_pcp);
+	CHECK_MSG(zs.pages_pcp == 4 * 16, "pcp holds %lu pages", (unsigned long)zs.pages_pcp);
 	page_alloc_drain_all();
 	page_alloc_read_zone(0, &zs);
-	CHECK(zs.pages_pcp == 0 && zs.pages_free == zs.pages_total, "drained");
-	CHECK(page_alloc_check_all_free(), "all free after pcp orders");
+	CHECK_MSG(zs.pages_pcp == 0 && zs.pages_free == zs.pages_total, "drained");
+	CHECK_MSG(page_alloc_check_all_free(), "all free after pcp orders");
 	page_test_stop(topo);
 }
 
@@ -204,10 +204,10 @@ static void test_bad_config(void)
 	char err[256];
 	struct sb_topology *topo = sb_topology_load("pack:1 numa:1 core:1 pu:1", err, sizeof(err));
 
-	CHECK(topo, "topology: %s", err);
+	CHECK_MSG(topo, "topology: %s", err);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK(page_alloc_init(topo, &bad[i]) == -EINVAL, "bad config %zu accepted", i);
-	CHECK(page_alloc_init(topo, &high_only) == 0, "pcp_high alone lowers the default batch");
+		CHECK_MSG(page_alloc_init(topo, &bad[i]) == -EINVAL, "bad config %zu accepted", i);
+	CHECK_MSG(page_alloc_init(topo, &high_only) == 0, "pcp_high alone lowers the default batch");
 	page_alloc_exit();
 	sb_topology_free(topo);
 }
@@ -217,15 +217,16 @@ int main(void)
 	struct page_alloc_config cfg = {
 		.arena_bytes = ARENA,
 		.node_limit_bytes = LIMIT,
+		.pcp_orders = 1,	/* order > 0 straight to the buddy lists */
 	};
 	struct sb_topology *topo;
 
 	alarm(30);
 	topo = page_test_start("pack:1 numa:1 core:2 pu:1", &cfg);
 	sb_set_virtual_cpu(0);
-	CHECK(page_alloc_init(topo, &cfg) == -EBUSY, "a second init is refused");
-	CHECK(alloc_pages(0, MAX_ORDER + 1) == NULL, "order above MAX_ORDER");
-	CHECK(alloc_pages(1, 0) == NULL, "node beyond the topology");
+	CHECK_MSG(page_alloc_init(topo, &cfg) == -EBUSY, "a second init is refused");
+	CHECK_MSG(alloc_pages(0, MAX_ORDER + 1) == NULL, "order above MAX_ORDER");
+	CHECK_MSG(alloc_pages(1, 0) == NULL, "node beyond the topology");
 	test_split_and_merge();
 	test_metadata();
 	test_exhaust_order0();

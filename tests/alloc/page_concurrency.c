@@ -77,7 +77,7 @@ static uintptr_t run_alloc(struct worker *w, uint64_t *rnd)
 	w->nolock_tries += nolock;
 	if (!page) {
 		/* 32 MiB live at most: only a nolock caller may come back empty. */
-		CHECK(nolock, "normal alloc of order %u failed", order);
+		CHECK_MSG(nolock, "normal alloc of order %u failed", order);
 		w->nolock_nulls++;
 		return 0;
 	}
@@ -91,7 +91,7 @@ static void run_free(struct worker *w, uintptr_t run, uint64_t *rnd)
 {
 	struct page *page = virt_to_page(run_addr(run));
 
-	CHECK(page_test_verify(run_addr(run), run_order(run), run_tag(run)),
+	CHECK_MSG(page_test_verify(run_addr(run), run_order(run), run_tag(run)),
 	      "run %p order %u corrupted", run_addr(run), run_order(run));
 	if (page_test_rand(rnd) % 8 == 0)
 		free_pages_nolock(page, run_order(run));
@@ -151,7 +151,7 @@ int main(void)
 	pthread_barrier_init(&start, NULL, NR_THREADS);
 	for (int i = 0; i < NR_THREADS; i++) {
 		w[i] = (struct worker){ .id = i };
-		CHECK(pthread_create(&w[i].tid, NULL, worker_main, &w[i]) == 0, "pthread_create");
+		CHECK_MSG(pthread_create(&w[i].tid, NULL, worker_main, &w[i]) == 0, "pthread_create");
 	}
 	for (int i = 0; i < NR_THREADS; i++) {
 		pthread_join(w[i].tid, NULL);
@@ -171,17 +171,17 @@ int main(void)
 			run_free(&last, mailbox[i], &rnd);
 		frees += last.frees;
 	}
-	CHECK(allocs == frees, "%lu runs allocated, %lu freed", allocs, frees);
-	CHECK(page_alloc_check_all_free(), "all pages back in the buddy lists");
+	CHECK_MSG(allocs == frees, "%lu runs allocated, %lu freed", allocs, frees);
+	CHECK_MSG(page_alloc_check_all_free(), "all pages back in the buddy lists");
 	page_alloc_read_stats(&st);
-	CHECK(st.pages_free == st.pages_total, "free %lu of %lu pages",
+	CHECK_MSG(st.pages_free == st.pages_total, "free %lu of %lu pages",
 	      (unsigned long)st.pages_free, (unsigned long)st.pages_total);
-	CHECK(st.nolock_attempts == tries && st.nolock_failures == nulls,
+	CHECK_MSG(st.nolock_attempts == tries && st.nolock_failures == nulls,
 	      "nolock counters %lu/%lu, seen %lu/%lu", (unsigned long)st.nolock_failures,
 	      (unsigned long)st.nolock_attempts, nulls, tries);
-	CHECK(st.deferred_queued == st.deferred_drained, "deferred %lu queued, %lu drained",
+	CHECK_MSG(st.deferred_queued == st.deferred_drained, "deferred %lu queued, %lu drained",
 	      (unsigned long)st.deferred_queued, (unsigned long)st.deferred_drained);
-	CHECK(st.pcp_hits > 0 && st.pcp_refills > 0 && st.pcp_drains > 0, "pcp lists in use");
+	CHECK_MSG(st.pcp_hits > 0 && st.pcp_refills > 0 && st.pcp_drains > 0, "pcp lists in use");
 	printf("page_concurrency: ok: %lu runs, nolock %lu/%lu failed, deferred %lu, "
 	       "zone lock %lu acq %lu contended, arenas %lu\n",
 	       allocs, nulls, tries, (unsigned long)st.deferred_queued,

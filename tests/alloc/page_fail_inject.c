@@ -47,13 +47,13 @@ static struct fill_result fill_and_free(double p, uint64_t seed)
 			break;
 	}
 	for (unsigned long i = 0; i < n; i++) {
-		CHECK(page_test_verify(runs[i].addr, runs[i].order, i), "run %lu", i);
+		CHECK_MSG(page_test_verify(runs[i].addr, runs[i].order, i), "run %lu", i);
 		free_pages(runs[i].addr, runs[i].order);
 	}
-	CHECK(page_alloc_check_all_free(), "all free (p=%g seed %lu)", p, (unsigned long)seed);
+	CHECK_MSG(page_alloc_check_all_free(), "all free (p=%g seed %lu)", p, (unsigned long)seed);
 	page_alloc_read_stats(&st);
-	CHECK(st.pages_total == LIMIT / PAGE_SIZE, "all arenas grown");
-	CHECK(st.arena_failures >= r.nulls, "%lu NULLs but %lu arena failures", r.nulls,
+	CHECK_MSG(st.pages_total == LIMIT / PAGE_SIZE, "all arenas grown");
+	CHECK_MSG(st.arena_failures >= r.nulls, "%lu NULLs but %lu arena failures", r.nulls,
 	      (unsigned long)st.arena_failures);
 	r.arena_failures = st.arena_failures;
 	page_test_stop(topo);
@@ -70,16 +70,16 @@ static void test_recover(void)
 	struct page *page;
 
 	sb_set_virtual_cpu(0);
-	CHECK(fail_inject_probability() == 1, "probability reads back");
+	CHECK_MSG(fail_inject_probability() == 1, "probability reads back");
 	for (unsigned int order = 0; order <= MAX_ORDER; order++) {
-		CHECK(alloc_pages(0, order) == NULL, "p=1: order %u", order);
-		CHECK(alloc_pages_nolock(0, order) == NULL, "p=1 nolock: order %u", order);
+		CHECK_MSG(alloc_pages(0, order) == NULL, "p=1: order %u", order);
+		CHECK_MSG(alloc_pages_nolock(0, order) == NULL, "p=1 nolock: order %u", order);
 	}
 	fail_inject_set(0, 0);
 	page = alloc_pages(0, 0);
-	CHECK(page, "p=0 recovers");
+	CHECK_MSG(page, "p=0 recovers");
 	__free_pages(page, 0);
-	CHECK(page_alloc_check_all_free(), "all free after recovery");
+	CHECK_MSG(page_alloc_check_all_free(), "all free after recovery");
 	page_test_stop(topo);
 }
 
@@ -96,11 +96,11 @@ int main(void)
 		if (seed == 1)
 			first = r;
 	}
-	CHECK(nulls > 0, "p=0.1 produced no NULL over 8 fills");
+	CHECK_MSG(nulls > 0, "p=0.1 produced no NULL over 8 fills");
 	again = fill_and_free(0.1, 1);
-	CHECK(again.nulls == first.nulls && again.null_hash == first.null_hash,
+	CHECK_MSG(again.nulls == first.nulls && again.null_hash == first.null_hash,
 	      "same seed, same failures (%lu vs %lu)", again.nulls, first.nulls);
-	CHECK(fill_and_free(0, 1).nulls == 0, "p=0: no NULL");
+	CHECK_MSG(fill_and_free(0, 1).nulls == 0, "p=0: no NULL");
 	test_recover();
 	printf("page_fail_inject: ok: %lu NULLs over 8 fills at p=0.1\n", nulls);
 	return 0;

@@ -39,10 +39,10 @@ static void test_remote_free(const struct sb_topology *topo, int nr_nodes)
 	sb_set_virtual_cpu(cpu_on_node(topo, 0));
 	for (int i = 0; i < NR_LOCAL; i++) {
 		local[i] = get_free_pages(NUMA_NO_NODE, 0);
-		CHECK(local[i] && page_to_nid(virt_to_page(local[i])) == 0, "local page %d", i);
+		CHECK_MSG(local[i] && page_to_nid(virt_to_page(local[i])) == 0, "local page %d", i);
 	}
 	big = get_free_pages(NUMA_NO_NODE, 3);
-	CHECK(big && page_to_nid(virt_to_page(big)) == 0, "local order-3 run");
+	CHECK_MSG(big && page_to_nid(virt_to_page(big)) == 0, "local order-3 run");
 
 	sb_set_virtual_cpu(far_cpu);
 	zone_snapshot(nr_nodes, before);
@@ -50,16 +50,16 @@ static void test_remote_free(const struct sb_topology *topo, int nr_nodes)
 		free_pages(local[i], 0);
 	free_pages(big, 3);
 	zone_snapshot(nr_nodes, after);
-	CHECK(after[0].pages_pcp + after[0].pages_free ==
+	CHECK_MSG(after[0].pages_pcp + after[0].pages_free ==
 	      before[0].pages_pcp + before[0].pages_free + NR_LOCAL + 8,
 	      "node 0 got its %d pages back", NR_LOCAL + 8);
-	CHECK(after[0].pages_free >= before[0].pages_free + 8, "order-3 run in node 0's zone");
+	CHECK_MSG(after[0].pages_free >= before[0].pages_free + 8, "order-3 run in node 0's zone");
 	for (int node = 1; node < nr_nodes; node++)
-		CHECK(after[node].pages_pcp == before[node].pages_pcp &&
+		CHECK_MSG(after[node].pages_pcp == before[node].pages_pcp &&
 		      after[node].pages_free == before[node].pages_free &&
 		      after[node].pages_total == before[node].pages_total,
 		      "node %d untouched by node 0's frees", node);
-	CHECK(page_alloc_check_all_free(), "all free after remote frees");
+	CHECK_MSG(page_alloc_check_all_free(), "all free after remote frees");
 }
 
 /* An explicit node wins over the current CPU's node, for every order path. */
@@ -70,15 +70,17 @@ static void test_explicit_nodes(int nr_nodes)
 		for (unsigned int order = 0; order <= 4; order += 4) {
 			struct page *page = alloc_pages(node, order);
 
-			CHECK(page && page_to_nid(page) == node, "node %d order %u", node, order);
-			CHECK(page_alloc_owns(page_address(page)), "owned");
+			CHECK_MSG(page && page_to_nid(page) == node, "node %d order %u", node, order);
+			CHECK_MSG(page_alloc_owns(page_address(page)), "owned");
 			__free_pages(page, order);
-			page = alloc_pages_nolock(node, order);
-			CHECK(page && page_to_nid(page) == node, "nolock node %d order %u", node, order);
-			free_pages_nolock(page, order);
+			/* nolock: order <= 3 only, as the kernel's */
+			CHECK_MSG(order <= 3 || !alloc_pages_nolock(node, order), "nolock order %u", order);
+			page = alloc_pages_nolock(node, order < 3 ? order : 3);
+			CHECK_MSG(page && page_to_nid(page) == node, "nolock node %d order %u", node, order);
+			free_pages_nolock(page, order < 3 ? order : 3);
 		}
 	}
-	CHECK(page_alloc_check_all_free(), "all free after explicit nodes");
+	CHECK_MSG(page_alloc_check_all_free(), "all free after explicit nodes");
 }
 
 /* Real nodes with memory are bound (MPOL_BIND on the arena), the others not. */
@@ -90,13 +92,13 @@ static void test_binding(int nr_nodes)
 		struct page *page = alloc_pages(node, 0);
 		int mode = -1;
 
-		CHECK(page, "alloc on node %d", node);
+		CHECK_MSG(page, "alloc on node %d", node);
 		page_alloc_read_zone(node, &zs);
 		if (!real)
-			CHECK(!zs.bound, "synthetic node %d must not be bound", node);
-		CHECK(get_mempolicy(&mode, NULL, 0, page_address(page), MPOL_F_ADDR) == 0,
+			CHECK_MSG(!zs.bound, "synthetic node %d must not be bound", node);
+		CHECK_MSG(get_mempolicy(&mode, NULL, 0, page_address(page), MPOL_F_ADDR) == 0,
 		      "get_mempolicy");
-		CHECK(zs.bound ? mode == MPOL_BIND : mode != MPOL_BIND,
+		CHECK_MSG(zs.bound ? mode == MPOL_BIND : mode != MPOL_BIND,
 		      "node %d: bound %d, policy %d", node, zs.bound, mode);
 		printf("page_numa: node %d: %s, %s\n", node, real ? "real" : "synthetic",
 		       zs.bound ? "bound" : "not bound");
@@ -109,6 +111,7 @@ int main(void)
 	struct page_alloc_config cfg = {
 		.arena_bytes = 4UL << 20,
 		.node_limit_bytes = 8UL << 20,
+		.pcp_orders = 1,	/* order > 0 straight to the zone */
 	};
 	struct sb_topology *topo;
 	int nr_nodes;
@@ -116,11 +119,11 @@ int main(void)
 	alarm(20);
 	topo = page_test_start("pack:2 numa:2 core:2 pu:1", &cfg);
 	nr_nodes = page_alloc_nr_nodes();
-	CHECK(nr_nodes == 4 && nr_nodes <= 8, "4 nodes, got %d", nr_nodes);
+	CHECK_MSG(nr_nodes == 4 && nr_nodes <= 8, "4 nodes, got %d", nr_nodes);
 	test_remote_free(topo, nr_nodes);
 	test_explicit_nodes(nr_nodes);
 	test_binding(nr_nodes);
-	CHECK(page_alloc_check_all_free(), "all free at the end");
+	CHECK_MSG(page_alloc_check_all_free(), "all free at the end");
 	page_test_stop(topo);
 	printf("page_numa: ok\n");
 	return 0;

@@ -10,19 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "page_alloc.h"
 #include "topology.h"
-
-#define CHECK(cond, ...)							\
-	do {									\
-		if (!(cond)) {							\
-			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__,	\
-				__LINE__, #cond);				\
-			fprintf(stderr, __VA_ARGS__);				\
-			fputc('\n', stderr);					\
-			exit(1);						\
-		}								\
-	} while (0)
 
 /* Loads a synthetic topology and starts the page allocator on it. */
 static inline struct sb_topology *page_test_start(const char *synthetic,
@@ -32,9 +22,9 @@ static inline struct sb_topology *page_test_start(const char *synthetic,
 	struct sb_topology *topo = sb_topology_load(synthetic, err, sizeof(err));
 	int ret;
 
-	CHECK(topo, "topology '%s': %s", synthetic ? synthetic : "(machine)", err);
+	CHECK_MSG(topo, "topology '%s': %s", synthetic ? synthetic : "(machine)", err);
 	ret = page_alloc_init(topo, cfg);
-	CHECK(ret == 0, "page_alloc_init: %d", ret);
+	CHECK_MSG(ret == 0, "page_alloc_init: %d", ret);
 	return topo;
 }
 

@@ -178,6 +178,19 @@ int main(void)
 	CHECK_EQ(st.nolock_retry, st.nolock_retry_success + st.nolock_null);
 	CHECK_EQ(st.nolock_null, atomic_load(&handler_nulls));
 	CHECK_EQ(st.deferred_queued, st.deferred_drained);
+	/* who held it: the split of each site's failures adds up to its total */
+	CHECK_EQ(st.pcs_trylock_fail, st.pcs_trylock_fail_reentrant + st.pcs_trylock_fail_cross);
+	CHECK_EQ(st.barn_lock.nolock_failures,
+		 st.barn_trylock_fail_reentrant + st.barn_trylock_fail_cross);
+	CHECK_EQ(st.list_lock.nolock_failures,
+		 st.list_trylock_fail_reentrant + st.list_trylock_fail_cross);
+	printf("pcs failures: re-entrant %llu, cross-thread %llu; list: %llu, %llu; barn: %llu, %llu\n",
+	       (unsigned long long)st.pcs_trylock_fail_reentrant,
+	       (unsigned long long)st.pcs_trylock_fail_cross,
+	       (unsigned long long)st.list_trylock_fail_reentrant,
+	       (unsigned long long)st.list_trylock_fail_cross,
+	       (unsigned long long)st.barn_trylock_fail_reentrant,
+	       (unsigned long long)st.barn_trylock_fail_cross);
 #ifndef SB_SANITIZE_TSAN	/* tsan delivers signals only at its own safe points */
 	CHECK(st.pcs_trylock_fail > 0);
 	CHECK(st.list_trylock_fail > 0);
