@@ -48,6 +48,16 @@
 #ifndef SB_HAVE_RSEQ
 #define SB_HAVE_RSEQ 0
 #endif
+/*
+ * The per-CPU lock claimed by a plain store that commits an rseq critical
+ * section (sheaf_fastpath.h): x86-64 only; not under TSan, which cannot see
+ * an asm store and would report every hand-over of the lock.
+ */
+#if SB_HAVE_RSEQ && defined(__x86_64__) && !defined(SB_SANITIZE_TSAN)
+#define SB_PCS_RSEQ 1
+#else
+#define SB_PCS_RSEQ 0
+#endif
 
 #pragma GCC visibility push(hidden)
 
@@ -210,6 +220,9 @@ struct sheafalloc_global {
 	unsigned int barn_max_full, barn_max_empty;
 	int *cpu_of_os;			/* [OS CPU] topology CPU or -1; NULL: use sb_current_cpu() */
 	unsigned int nr_os;
+	bool cpu_direct;		/* topology CPU == OS CPU, dense: cpu_id indexes directly */
+	bool pcs_rseq;			/* pcs lock: rseq commit store (else xchg), set at init */
+	ptrdiff_t rseq_off;		/* glibc's __rseq_offset, copied next to the flags */
 	struct defer_list *defer;	/* [nr_cpus] kfree_nolock's deferred objects */
 	bool up;
 };
@@ -237,13 +250,24 @@ extern SB_TLS bool defer_pending;
  * this_cpu_rseq() is the rseq read alone, -1 where it cannot tell: for the
  * hit paths, which must not make a call.
  */
+#if SB_HAVE_RSEQ
+static inline __attribute__((always_inline)) const struct rseq *this_rseq(void)
+{
+	return (const struct rseq *)((char *)__builtin_thread_pointer() + sa.rseq_off);
+}
+#endif
+
 static inline __attribute__((always_inline)) int this_cpu_rseq(void)
 {
 #if SB_HAVE_RSEQ
-	if (likely(sa.cpu_of_os)) {
-		const struct rseq *rs = (const struct rseq *)((char *)__builtin_thread_pointer() +
-							      __rseq_offset);
-		unsigned int os = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
+	if (likely(sa.cpu_direct)) {
+		/* One step: the id read is the index (negative ids fail the bound). */
+		unsigned int os = __atomic_load_n(&this_rseq()->cpu_id, __ATOMIC_RELAXED);
+
+		return likely(os < sa.nr_os) ? (int)os : -1;
+	}
+	if (sa.cpu_of_os) {
+		unsigned int os = __atomic_load_n(&this_rseq()->cpu_id, __ATOMIC_RELAXED);
 
 		if (likely(os < sa.nr_os))
 			return sa.cpu_of_os[os];
