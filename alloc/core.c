@@ -20,7 +20,6 @@
 
 struct sheafalloc_global sa;
 SB_TLS bool defer_pending;
-SB_TLS char thread_token_byte;
 
 static pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct kmem_cache *cache_list;

@@ -303,11 +303,14 @@ struct lock_site {
 };
 struct sb_qnode *thread_qnode(void);	/* NULL in nolock context */
 
-/* A per-thread value, never 0 or 1: the address of a thread-local byte. */
-extern SB_TLS char thread_token_byte;
+/*
+ * A per-thread value, never 0 or 1: the thread pointer (on x86-64 the TCB
+ * address, %fs:0), which the rseq trylock can load into the register it
+ * stores from.
+ */
 static SB_ALWAYS_INLINE uintptr_t this_thread_token(void)
 {
-	return (uintptr_t)&thread_token_byte;
+	return (uintptr_t)__builtin_thread_pointer();
 }
 void lock_site_begin(struct lock_site *ls, bool nolock);
 void lock_site_end(struct lock_site *ls, struct sb_lockstat *total);
@@ -402,6 +405,7 @@ void metadata_free(const void *p, bool nolock);
 void deferred_push(struct kmem_cache *s, void *obj);	/* any context */
 void deferred_drain(int cpu);				/* normal context */
 void deferred_drain_all(void);				/* normal context */
+void *deferred_drain_all_ret(void *obj);		/* the same, returns obj */
 static inline bool deferred_pending(int cpu)
 {
 	/* intentionally racy peek: a drain happens later anyway */
@@ -412,6 +416,16 @@ static SB_ALWAYS_INLINE void deferred_check(void)
 {
 	if (unlikely(__atomic_load_n(&defer_pending, __ATOMIC_RELAXED)))
 		deferred_drain_all();
+}
+/*
+ * The same at the end of an alloc hit: a tail call that hands obj back, so the
+ * hit path keeps obj in a register across no call and saves none.
+ */
+static SB_ALWAYS_INLINE void *deferred_check_ret(void *obj)
+{
+	if (unlikely(__atomic_load_n(&defer_pending, __ATOMIC_RELAXED)))
+		return deferred_drain_all_ret(obj);
+	return obj;
 }
 
 /* barn.c: layer 5, per-node barn */

@@ -581,6 +581,12 @@ void deferred_drain(int cpu)
 	}
 }
 
+void *deferred_drain_all_ret(void *obj)
+{
+	deferred_drain_all();
+	return obj;
+}
+
 /* Normal context: every CPU's list, until no handler deferred anything meanwhile. */
 void deferred_drain_all(void)
 {

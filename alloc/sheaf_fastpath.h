@@ -33,7 +33,6 @@ struct slub_percpu_sheaves *pcs_trylock_rseq(struct kmem_cache *s, int cpu)
 {
 	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 	ptrdiff_t rs = sa.rseq_off;	/* %fs-relative: the area is thread-local */
-	uintptr_t token = this_thread_token();
 
 again:
 	__asm__ goto(
@@ -56,10 +55,11 @@ again:
 		"jne %l[busy]\n\t"
 		"cmpq $0, %[lock]\n\t"
 		"jne %l[busy]\n\t"
-		"movq %[token], %[lock]\n"
+		"movq %%fs:0, %%rax\n\t"		/* this_thread_token() */
+		"movq %%rax, %[lock]\n"
 		".Lpcs_commit%=:"
 		:
-		: [rs] "r"(rs), [cpu] "r"(cpu), [token] "r"(token), [lock] "m"(pcs->locked),
+		: [rs] "r"(rs), [cpu] "r"(cpu), [lock] "m"(pcs->locked),
 		  [cs_off] "i"(offsetof(struct rseq, rseq_cs)),
 		  [cpu_off] "i"(offsetof(struct rseq, cpu_id))
 		: "rax", "cc", "memory"
