@@ -64,6 +64,20 @@ void sheaf_free(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock)
 /* ---- other CPUs' sheaves ---- */
 
 #if SB_PCS_RSEQ
+/* Restart every rseq critical section in flight on @cpu (IPI), or abort. */
+static void pcs_fence_cpu(int cpu)
+{
+	if (!syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+		     MEMBARRIER_CMD_FLAG_CPU, cpu))
+		return;
+	/* The registration is per mm: a child of fork() may need its own. */
+	if (!syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) &&
+	    !syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+		     MEMBARRIER_CMD_FLAG_CPU, cpu))
+		return;
+	slab_bug("membarrier(PRIVATE_EXPEDITED_RSEQ, cpu %d) failed after registration", cpu);
+}
+
 /*
  * With the rseq claim, a section on @cpu that read 0 before our CAS may still
  * commit its store over our token.  The membarrier restarts every section in
@@ -77,9 +91,7 @@ static bool pcs_lock_cpu_rseq(struct slub_percpu_sheaves *pcs, int cpu)
 	if (!atomic_compare_exchange_strong_explicit(&pcs->locked, &free_word, token,
 						     memory_order_acquire, memory_order_relaxed))
 		return false;
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
-		    MEMBARRIER_CMD_FLAG_CPU, cpu))
-		slab_bug("membarrier(PRIVATE_EXPEDITED_RSEQ, cpu %d) failed after registration", cpu);
+	pcs_fence_cpu(cpu);
 	return atomic_load_explicit(&pcs->locked, memory_order_acquire) == token;
 }
 #endif
