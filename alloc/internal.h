@@ -221,7 +221,7 @@ struct sheafalloc_global {
 	int *cpu_of_os;			/* [OS CPU] topology CPU or -1; NULL: use sb_current_cpu() */
 	unsigned int nr_os;
 	bool cpu_direct;		/* topology CPU == OS CPU, dense: cpu_id indexes directly */
-	bool pcs_rseq;			/* pcs lock: rseq commit store (else xchg), set at init */
+	bool pcs_rseq;			/* pcs lock by rseq commit store, else xchg */
 	ptrdiff_t rseq_off;		/* glibc's __rseq_offset, copied next to the flags */
 	struct defer_list *defer;	/* [nr_cpus] kfree_nolock's deferred objects */
 	bool up;
