@@ -45,8 +45,7 @@ void *slab_alloc_default(struct kmem_cache *s, gfp_t gfp, size_t orig_size, unsi
 		return slab_alloc_default_miss(s, pcs, cpu, gfp, orig_size, caller);
 	obj = sheaf_pop(pcs, main);
 	pcs_unlock(pcs);
-	deferred_check();
-	return obj;
+	return deferred_check_ret(obj);
 }
 
 /*

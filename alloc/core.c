@@ -12,9 +12,14 @@
 
 #include "internal.h"
 
+#if SB_PCS_RSEQ
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 struct sheafalloc_global sa;
 SB_TLS bool defer_pending;
-SB_TLS char thread_token_byte;
 
 static pthread_mutex_t cache_mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct kmem_cache *cache_list;
@@ -147,16 +152,54 @@ unsigned int kmalloc_index(size_t size)
 
 /* ---- topology and the CPU map ---- */
 
-/* The rseq fast path of this_cpu(): this machine's topology and a registered rseq area. */
+/* Topology CPU i is OS CPU i for every i: the rseq cpu_id is the index itself. */
+static bool cpu_map_is_identity(void)
+{
+	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
+		if (sb_topology_os_cpu(sa.topo, cpu) != cpu)
+			return false;
+	return true;
+}
+
+/*
+ * The per-CPU lock by rseq commit needs every thread's cpu_id (direct map)
+ * and a way to fence other CPUs' critical sections from a remote locker:
+ * membarrier's expedited rseq command, registered once here.  Anything
+ * missing keeps the xchg, for the whole run.
+ */
+static void pcs_rseq_setup(void)
+{
+	sa.pcs_rseq = false;
+#if SB_PCS_RSEQ
+	int cmds;
+
+	if (!sa.cpu_direct || getenv("SHEAFALLOC_PCS_XCHG"))
+		return;
+	cmds = (int)syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+	if (cmds < 0 || !(cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ))
+		return;
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0))
+		return;
+	sa.pcs_rseq = true;
+#endif
+}
+
+/*
+ * The rseq fast path of this_cpu(): this machine's topology and a registered
+ * rseq area.  Dense identity ids index the per-CPU arrays directly; anything
+ * else goes through cpu_of_os[].
+ */
 static void cpu_map_setup(void)
 {
 	int max_os = -1;
 
 	sa.cpu_of_os = NULL;
 	sa.nr_os = 0;
+	sa.cpu_direct = false;
 #if SB_HAVE_RSEQ
 	if (sb_topology_is_synthetic(sa.topo) || __rseq_size < 8)
 		return;
+	sa.rseq_off = __rseq_offset;
 	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
 		if (sb_topology_os_cpu(sa.topo, cpu) > max_os)
 			max_os = sb_topology_os_cpu(sa.topo, cpu);
@@ -171,8 +214,10 @@ static void cpu_map_setup(void)
 			sa.cpu_of_os[os] = cpu;
 	}
 	sa.nr_os = (unsigned int)max_os + 1;
+	sa.cpu_direct = sa.nr_os == (unsigned int)sa.nr_cpus && cpu_map_is_identity();
 #else
 	(void)max_os;
+	(void)cpu_map_is_identity;
 #endif
 }
 
@@ -193,6 +238,7 @@ static int topology_setup(const struct sheafalloc_config *cfg)
 	sa.nr_cpus = sb_topology_nr_cpus(sa.topo);
 	sa.nr_nodes = sb_topology_nr_nodes(sa.topo);
 	cpu_map_setup();
+	pcs_rseq_setup();
 	return 0;
 }
 
@@ -203,6 +249,8 @@ void sa_teardown(void)
 	free(sa.cpu_of_os);
 	sa.cpu_of_os = NULL;
 	sa.nr_os = 0;
+	sa.cpu_direct = false;
+	sa.pcs_rseq = false;
 	if (sa.owned_topo)
 		sb_topology_free(sa.owned_topo);
 	sa.owned_topo = NULL;

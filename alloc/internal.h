@@ -48,6 +48,16 @@
 #ifndef SB_HAVE_RSEQ
 #define SB_HAVE_RSEQ 0
 #endif
+/*
+ * The per-CPU lock claimed by a plain store that commits an rseq critical
+ * section (sheaf_fastpath.h): x86-64 only; not under TSan, which cannot see
+ * an asm store and would report every hand-over of the lock.
+ */
+#if SB_HAVE_RSEQ && defined(__x86_64__) && !defined(SB_SANITIZE_TSAN)
+#define SB_PCS_RSEQ 1
+#else
+#define SB_PCS_RSEQ 0
+#endif
 
 #pragma GCC visibility push(hidden)
 
@@ -210,6 +220,9 @@ struct sheafalloc_global {
 	unsigned int barn_max_full, barn_max_empty;
 	int *cpu_of_os;			/* [OS CPU] topology CPU or -1; NULL: use sb_current_cpu() */
 	unsigned int nr_os;
+	bool cpu_direct;		/* topology CPU == OS CPU, dense: cpu_id indexes directly */
+	bool pcs_rseq;			/* pcs lock by rseq commit store, else xchg */
+	ptrdiff_t rseq_off;		/* glibc's __rseq_offset, copied next to the flags */
 	struct defer_list *defer;	/* [nr_cpus] kfree_nolock's deferred objects */
 	bool up;
 };
@@ -237,13 +250,24 @@ extern SB_TLS bool defer_pending;
  * this_cpu_rseq() is the rseq read alone, -1 where it cannot tell: for the
  * hit paths, which must not make a call.
  */
+#if SB_HAVE_RSEQ
+static inline __attribute__((always_inline)) const struct rseq *this_rseq(void)
+{
+	return (const struct rseq *)((char *)__builtin_thread_pointer() + sa.rseq_off);
+}
+#endif
+
 static inline __attribute__((always_inline)) int this_cpu_rseq(void)
 {
 #if SB_HAVE_RSEQ
-	if (likely(sa.cpu_of_os)) {
-		const struct rseq *rs = (const struct rseq *)((char *)__builtin_thread_pointer() +
-							      __rseq_offset);
-		unsigned int os = __atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
+	if (likely(sa.cpu_direct)) {
+		/* One step: the id read is the index (negative ids fail the bound). */
+		unsigned int os = __atomic_load_n(&this_rseq()->cpu_id, __ATOMIC_RELAXED);
+
+		return likely(os < sa.nr_os) ? (int)os : -1;
+	}
+	if (sa.cpu_of_os) {
+		unsigned int os = __atomic_load_n(&this_rseq()->cpu_id, __ATOMIC_RELAXED);
 
 		if (likely(os < sa.nr_os))
 			return sa.cpu_of_os[os];
@@ -279,11 +303,14 @@ struct lock_site {
 };
 struct sb_qnode *thread_qnode(void);	/* NULL in nolock context */
 
-/* A per-thread value, never 0 or 1: the address of a thread-local byte. */
-extern SB_TLS char thread_token_byte;
+/*
+ * A per-thread value, never 0 or 1: the thread pointer (on x86-64 the TCB
+ * address, %fs:0), which the rseq trylock can load into the register it
+ * stores from.
+ */
 static SB_ALWAYS_INLINE uintptr_t this_thread_token(void)
 {
-	return (uintptr_t)&thread_token_byte;
+	return (uintptr_t)__builtin_thread_pointer();
 }
 void lock_site_begin(struct lock_site *ls, bool nolock);
 void lock_site_end(struct lock_site *ls, struct sb_lockstat *total);
@@ -378,6 +405,7 @@ void metadata_free(const void *p, bool nolock);
 void deferred_push(struct kmem_cache *s, void *obj);	/* any context */
 void deferred_drain(int cpu);				/* normal context */
 void deferred_drain_all(void);				/* normal context */
+void *deferred_drain_all_ret(void *obj);		/* the same, returns obj */
 static inline bool deferred_pending(int cpu)
 {
 	/* intentionally racy peek: a drain happens later anyway */
@@ -388,6 +416,16 @@ static SB_ALWAYS_INLINE void deferred_check(void)
 {
 	if (unlikely(__atomic_load_n(&defer_pending, __ATOMIC_RELAXED)))
 		deferred_drain_all();
+}
+/*
+ * The same at the end of an alloc hit: a tail call that hands obj back, so the
+ * hit path keeps obj in a register across no call and saves none.
+ */
+static SB_ALWAYS_INLINE void *deferred_check_ret(void *obj)
+{
+	if (unlikely(__atomic_load_n(&defer_pending, __ATOMIC_RELAXED)))
+		return deferred_drain_all_ret(obj);
+	return obj;
 }
 
 /* barn.c: layer 5, per-node barn */

@@ -18,6 +18,12 @@
 #include "internal.h"
 #include "sheaf_fastpath.h"
 
+#if SB_PCS_RSEQ
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 /* ---- sheaf structures: kmalloc'ed with SLAB_ALLOC_NO_RECURSE ---- */
 
 /*
@@ -57,11 +63,51 @@ void sheaf_free(struct kmem_cache *s, struct slab_sheaf *sheaf, bool nolock)
 
 /* ---- other CPUs' sheaves ---- */
 
+#if SB_PCS_RSEQ
+/* Restart every rseq critical section in flight on @cpu (IPI), or abort. */
+static void pcs_fence_cpu(int cpu)
+{
+	if (!syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+		     MEMBARRIER_CMD_FLAG_CPU, cpu))
+		return;
+	/* The registration is per mm: a child of fork() may need its own. */
+	if (!syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_RSEQ, 0, 0) &&
+	    !syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+		     MEMBARRIER_CMD_FLAG_CPU, cpu))
+		return;
+	slab_bug("membarrier(PRIVATE_EXPEDITED_RSEQ, cpu %d) failed after registration", cpu);
+}
+
+/*
+ * With the rseq claim, a section on @cpu that read 0 before our CAS may still
+ * commit its store over our token.  The membarrier restarts every section in
+ * flight on @cpu; after it, our token still in the word means we hold the
+ * lock (later sections read it and fail).  Otherwise a local thread holds it.
+ */
+static bool pcs_lock_cpu_rseq(struct slub_percpu_sheaves *pcs, int cpu)
+{
+	uintptr_t token = this_thread_token(), free_word = 0;
+
+	if (!atomic_compare_exchange_strong_explicit(&pcs->locked, &free_word, token,
+						     memory_order_acquire, memory_order_relaxed))
+		return false;
+	pcs_fence_cpu(cpu);
+	return atomic_load_explicit(&pcs->locked, memory_order_acquire) == token;
+}
+#endif
+
 /* Normal context, another CPU's sheaves (shrink, destroy, slabinfo): wait for it. */
 static struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu)
 {
 	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
+#if SB_PCS_RSEQ
+	if (sa.pcs_rseq) {
+		while (!pcs_lock_cpu_rseq(pcs, cpu))
+			sched_yield();
+		return pcs;
+	}
+#endif
 	while (atomic_exchange_explicit(&pcs->locked, this_thread_token(), memory_order_acquire))
 		sched_yield();
 	return pcs;
@@ -545,6 +591,12 @@ void deferred_drain(int cpu)
 		stat(s, STAT_deferred_drained);
 		obj = next;
 	}
+}
+
+void *deferred_drain_all_ret(void *obj)
+{
+	deferred_drain_all();
+	return obj;
 }
 
 /* Normal context: every CPU's list, until no handler deferred anything meanwhile. */

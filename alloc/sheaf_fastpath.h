@@ -16,16 +16,75 @@
 
 /* ---- the per-CPU trylock ---- */
 
+#if SB_PCS_RSEQ
+/*
+ * The kernel's local_trylock: test the flag, then claim it with a plain
+ * store, with nothing able to run on this CPU in between.  Here the test and
+ * the store are an rseq critical section whose commit is the store: a
+ * preemption, migration or signal before it restarts the section (abort ->
+ * try again); after it the lock is held, and a handler or another thread on
+ * this CPU finds the token.  The section also checks that the thread is on
+ * @cpu, whose lock it is.  Remote lockers fence it with membarrier (sheaf.c).
+ * 8-byte load and store of one word: the load is forwarded from the last
+ * release's store.  Signature before the abort label: glibc's RSEQ_SIG.
+ */
+static SB_ALWAYS_INLINE
+struct slub_percpu_sheaves *pcs_trylock_rseq(struct kmem_cache *s, int cpu)
+{
+	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
+	ptrdiff_t rs = sa.rseq_off;	/* %fs-relative: the area is thread-local */
+
+again:
+	__asm__ goto(
+		".pushsection __rseq_cs, \"aw\"\n\t"
+		".balign 32\n"
+		".Lpcs_cs%=:\n\t"
+		".long 0, 0\n\t"
+		".quad .Lpcs_start%=, .Lpcs_commit%= - .Lpcs_start%=, .Lpcs_abort%=\n\t"
+		".popsection\n\t"
+		".pushsection __rseq_failure, \"ax\"\n\t"
+		".byte 0x0f, 0xb9, 0x3d\n\t"
+		".long 0x53053053\n"
+		".Lpcs_abort%=:\n\t"
+		"jmp %l[again]\n\t"
+		".popsection\n\t"
+		"leaq .Lpcs_cs%=(%%rip), %%rax\n\t"
+		"movq %%rax, %%fs:%c[cs_off](%[rs])\n"
+		".Lpcs_start%=:\n\t"
+		"cmpl %[cpu], %%fs:%c[cpu_off](%[rs])\n\t"
+		"jne %l[busy]\n\t"
+		"cmpq $0, %[lock]\n\t"
+		"jne %l[busy]\n\t"
+		"movq %%fs:0, %%rax\n\t"		/* this_thread_token() */
+		"movq %%rax, %[lock]\n"
+		".Lpcs_commit%=:"
+		:
+		: [rs] "r"(rs), [cpu] "r"(cpu), [lock] "m"(pcs->locked),
+		  [cs_off] "i"(offsetof(struct rseq, rseq_cs)),
+		  [cpu_off] "i"(offsetof(struct rseq, cpu_id))
+		: "rax", "cc", "memory"
+		: again, busy);
+	return pcs;
+busy:
+	return NULL;
+}
+#endif
+
 /*
  * NULL if busy: a thread preempted on this CPU, or a signal handler that
  * interrupted the holder.  Counting is left to the callers (see stats.c): a hit
- * bumps only its fastpath counter.
+ * bumps only its fastpath counter.  The rseq claim or the xchg, chosen once at
+ * init (sa.pcs_rseq).
  */
 static SB_ALWAYS_INLINE
 struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s, int cpu)
 {
 	struct slub_percpu_sheaves *pcs = &s->cpu_sheaves[cpu];
 
+#if SB_PCS_RSEQ
+	if (likely(sa.pcs_rseq))
+		return pcs_trylock_rseq(s, cpu);
+#endif
 	if (unlikely(atomic_load_explicit(&pcs->locked, memory_order_relaxed) ||
 		     atomic_exchange_explicit(&pcs->locked, this_thread_token(),
 					      memory_order_acquire)))

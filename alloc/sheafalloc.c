@@ -88,6 +88,11 @@ int sheafalloc_exit(void)
 	return leaked || !pages_ok ? -1 : 0;
 }
 
+const char *sheafalloc_pcs_lock_method(void)
+{
+	return sa.pcs_rseq ? "rseq" : "xchg";
+}
+
 const struct sb_topology *sheafalloc_topology(void)
 {
 	return sa.topo;

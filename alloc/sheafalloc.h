@@ -58,6 +58,7 @@
 #define sheafalloc_init		SB_PSYM(sheafalloc_init)
 #define sheafalloc_exit		SB_PSYM(sheafalloc_exit)
 #define sheafalloc_topology	SB_PSYM(sheafalloc_topology)
+#define sheafalloc_pcs_lock_method SB_PSYM(sheafalloc_pcs_lock_method)
 #define kmem_cache_create	SB_PSYM(kmem_cache_create)
 #define kmem_cache_create_args	SB_PSYM(kmem_cache_create_args)
 #define kmem_cache_destroy	SB_PSYM(kmem_cache_destroy)
@@ -121,6 +122,15 @@ SB_ALLOC_API int sheafalloc_init(const struct sheafalloc_config *cfg);
  */
 SB_ALLOC_API int sheafalloc_exit(void);
 SB_ALLOC_API const struct sb_topology *sheafalloc_topology(void);
+/*
+ * How the per-CPU sheaf lock is claimed, chosen once by sheafalloc_init():
+ * "rseq" (a plain store committing a restartable sequence; remote lockers use
+ * membarrier) where glibc registered rseq, the topology is this machine's
+ * with dense CPU ids and membarrier has the rseq fence; "xchg" otherwise
+ * (valgrind, GLIBC_TUNABLES=glibc.pthread.rseq=0, old kernels, TSan builds,
+ * or SHEAFALLOC_PCS_XCHG set in the environment).  Same semantics either way.
+ */
+SB_ALLOC_API const char *sheafalloc_pcs_lock_method(void);
 
 /* ---- request flags (gfp) and internal alloc_flags ---------------------- */
 

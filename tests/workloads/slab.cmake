@@ -118,5 +118,34 @@ foreach(entry ${SLAB_MALLOC_LIBS})
   foreach(w churn remote)
     slab_test(slab_${w}_${alloc} slab $<TARGET_FILE:sheafbench> slab ${w} --allocator ${alloc}
               ${SLAB_QUICK})
+    slab_test(slab_${w}_${alloc}_lean lean $<TARGET_FILE:sheafbench> slab ${w} --allocator ${alloc}
+              --lean ${SLAB_QUICK})
   endforeach()
 endforeach()
+
+# The null allocator behind harness_ns_per_op allocates nothing (adapter.c
+# alone, with the libraries it calls).
+add_executable(slab_null ${CMAKE_CURRENT_SOURCE_DIR}/slab_null.c
+  ${PROJECT_SOURCE_DIR}/workloads/slab/adapter.c)
+target_include_directories(slab_null PRIVATE ${PROJECT_SOURCE_DIR}/workloads/slab)
+target_link_libraries(slab_null PRIVATE sballoc_sb sb_harness dl pthread)
+sb_pattern_definitions(slab_null sb)
+add_test(NAME slab_null COMMAND slab_null)
+set_tests_properties(slab_null PROPERTIES LABELS quick TIMEOUT 60)
+
+# --lean: no stamps, no latency; the null baseline is taken for every workload
+# (none stamps, so none races on the null block); the sheaf counters still
+# prove no object was lost.  Full runs take it only where objects stay on
+# their thread.
+foreach(w churn remote larson cache-scratch)
+  slab_test(slab_${w}_lean lean $<TARGET_FILE:sheafbench-sb> slab ${w} --lean ${SLAB_QUICK}
+            --sizes 16-512)
+endforeach()
+slab_test(slab_churn_lean_nolock lean $<TARGET_FILE:sheafbench-sb> slab churn --lean ${SLAB_QUICK}
+          --nolock-fraction 0.5)
+slab_test(slab_remote_lean_iterations lean $<TARGET_FILE:sheafbench-sb> slab remote --lean
+          --iterations 20000 --threads 3 --format csv)
+slab_test(slab_churn_baseline baseline $<TARGET_FILE:sheafbench-sb> slab churn ${SLAB_QUICK})
+slab_test(slab_remote_no_baseline no-baseline $<TARGET_FILE:sheafbench-sb> slab remote ${SLAB_QUICK})
+slab_test(slab_nmi_no_baseline no-baseline $<TARGET_FILE:sheafbench-sb> slab nmi --lean
+          --nmi-hz 20000 ${SLAB_QUICK})

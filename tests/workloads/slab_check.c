@@ -7,6 +7,10 @@
  * MODE  slab       exit 0; csv with every documented slab column, one row,
  *                  ops > 0; sheaf counter columns numeric for the sheaf
  *                  allocator and n/a for the others
+ *       lean       as slab, plus harness is lean, no latency sampled, and the
+ *                  null baseline harness_ns_per_op > 0 and ns_per_op_alloc are numbers
+ *       baseline   as slab, plus harness_ns_per_op > 0 and ns_per_op_alloc numeric
+ *       no-baseline as slab, plus harness_ns_per_op and ns_per_op_alloc are n/a
  *       cross-node as slab, plus remote_frees_per_kop > 0 (frees crossed nodes)
  *       nmi        as slab, plus the kmalloc_nolock outcomes add up:
  *                  attempts == first_ok + retry_ok + null, and attempts > 0
@@ -44,7 +48,7 @@ static const char *const slab_columns[] = {
 	"nolock_null_per_s", "nolock_null_per_alloc", "nolock_deferred_per_s",
 	"nolock_deferred_per_free", "nolock_p50_ns", "nolock_p99_ns", "nolock_max_ns",
 	"steal_ms", "invol_ctxsw", "ctx_switches", "cpu_migrations", "task_clock_ms",
-	"cpu_wall_ratio", NULL,
+	"cpu_wall_ratio", "harness", "harness_ns_per_op", "ns_per_op_alloc", NULL,
 };
 
 /* What disturbed the run: measured for real on any Linux, never n/a. */
@@ -236,6 +240,31 @@ static int check_disturbance(const struct output *o, const struct csv *c)
 	return 0;
 }
 
+/* The null baseline: taken (a positive cost), or n/a where it cannot be. */
+static int check_baseline(const struct output *o, const struct csv *c, bool taken)
+{
+	const char *h = cell(c, "harness_ns_per_op"), *a = cell(c, "ns_per_op_alloc");
+
+	if (!taken)
+		return strcmp(h, "n/a") || strcmp(a, "n/a") ?
+		       fail(o, "%s", "harness_ns_per_op/ns_per_op_alloc should be n/a here") : 0;
+	if (!is_number(h) || !(strtod(h, NULL) > 0))
+		return fail(o, "harness_ns_per_op is not a positive number (%s)", h);
+	if (!is_number(a))
+		return fail(o, "ns_per_op_alloc is not a number (%s)", a);
+	return 0;
+}
+
+static int check_lean(const struct output *o, const struct csv *c)
+{
+	if (strcmp(cell(c, "harness"), "lean"))
+		return fail(o, "harness is '%s', expected lean", cell(c, "harness"));
+	if (strcmp(cell(c, "op_max_ns"), "n/a"))
+		return fail(o, "op_max_ns is '%s': a lean run samples no latency",
+			    cell(c, "op_max_ns"));
+	return check_baseline(o, c, true);
+}
+
 static int check_report(const struct output *o, const char *mode)
 {
 	struct csv c;
@@ -257,6 +286,12 @@ static int check_report(const struct output *o, const char *mode)
 		rc = check_sheaf_columns(o, &c);
 	if (!rc && !strcmp(mode, "nmi"))
 		rc = check_nolock_sum(o, &c);
+	if (!rc && !strcmp(mode, "lean"))
+		rc = check_lean(o, &c);
+	if (!rc && !strcmp(mode, "baseline"))
+		rc = check_baseline(o, &c, true);
+	if (!rc && !strcmp(mode, "no-baseline"))
+		rc = check_baseline(o, &c, false);
 	if (!rc && !strcmp(mode, "cross-node") && !(strtod(cell(&c, "remote_frees_per_kop"), NULL) > 0))
 		rc = fail(o, "%s", "no free crossed nodes on a two-node topology");
 	free(copy);
@@ -292,7 +327,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: slab_check slab|cross-node|nmi|page|slabinfo|usage|missing -- CMD...\n");
+		fprintf(stderr, "usage: slab_check slab|lean|baseline|no-baseline|cross-node|nmi|page|slabinfo|usage|"
+			"missing -- CMD...\n");
 		return 2;
 	}
 	mode = argv[1];

@@ -96,6 +96,7 @@ static void larson_teardown(struct slab_run *r)
 const struct slab_workload slab_larson = {
 	.name = "larson",
 	.summary = "server-like: free a random slot, refill it; slot arrays change threads",
+	.objects_cross_threads = true,
 	.min_threads = 1,
 	.setup = larson_setup,
 	.measure = larson_measure,

@@ -113,7 +113,9 @@ static void slab_usage_head(char *buf, size_t len)
 {
 	size_t used = snprintf(buf, len, "usage: sheafbench slab WORKLOAD [OPTIONS]\n"
 			       "An op is one allocator call (alloc or free); latency is sampled "
-			       "on 1 op in %d.\nworkloads:\n", SLAB_LAT_SAMPLE_MASK + 1);
+			       "on 1 op in %d (none with --lean).\nharness_ns_per_op: the same run over a null "
+			       "allocator first; ns_per_op_alloc = ns_per_op - harness_ns_per_op.\n"
+			       "workloads:\n", SLAB_LAT_SAMPLE_MASK + 1);
 
 	for (int i = 0; slab_workloads[i] && used < len; i++)
 		used += snprintf(buf + used, len - used, "  %-14s %s\n", slab_workloads[i]->name,
@@ -150,6 +152,8 @@ int slab_parse_options(struct slab_opts *o, int argc, char **argv)
 			      "share of ordinary calls using kmalloc_nolock/kfree_nolock"),
 		SB_OPT_INT("writes", &o->writes, 1, 1 << 20,
 			   "cache-scratch: write passes per object"),
+		SB_OPT_BOOL("lean", &o->lean,
+			    "no stamping, no latency sampling: for throughput comparisons"),
 		SB_OPT_FORMAT(&o->format),
 		SB_OPT_EVENTS(&o->events),
 		SB_OPT_END,

@@ -130,6 +130,7 @@ static void remote_teardown(struct slab_run *r)
 const struct slab_workload slab_remote = {
 	.name = "remote",
 	.summary = "producer-consumer rings: every object freed on another CPU (node)",
+	.objects_cross_threads = true,
 	.min_threads = 2,
 	.setup = remote_setup,
 	.measure = remote_measure,

@@ -43,13 +43,15 @@ void *slab_alloc_untimed(struct slab_run *r, uint32_t size)
 
 	if (!p)
 		slab_die_oom(size);
-	slab_stamp(p, size);
+	if (!r->o->lean)
+		slab_stamp(p, size);
 	return p;
 }
 
+/* Lean: objects of the measured loop carry no stamp, so none is checked. */
 void slab_free_untimed(struct slab_run *r, uint64_t *corrupt, void *p)
 {
-	if (!slab_stamp_check(p))
+	if (!r->o->lean && !slab_stamp_check(p))
 		(*corrupt)++;
 	r->a->free(p);
 }
@@ -67,6 +69,7 @@ static void thread_prepare(struct slab_thread *t)
 	const struct slab_opts *o = t->run->o;
 	uint32_t span = o->size_max - o->size_min + 1;
 
+	t->lean = o->lean;
 	t->rng = 0x5eedull * (t->id + 1);
 	for (int i = 0; i < SLAB_SIZE_RING; i++)
 		t->sizes[i] = o->size_min + slab_rng_below(&t->rng, span);
@@ -117,7 +120,8 @@ static int *place_threads(struct slab_run *r)
 	return cpus;
 }
 
-static void run_threads(struct slab_run *r)
+static void run_threads(struct slab_run *r, void (*at_stop)(struct sb_threads *ts),
+			uint64_t duration_ns)
 {
 	const struct slab_workload *w = slab_workloads[r->o->workload];
 
@@ -128,12 +132,84 @@ static void run_threads(struct slab_run *r)
 	}
 	r->threads = (struct sb_threads){
 		.cmd = SLAB_CMD, .nr = r->nthreads, .cpus = r->wl_cpus, .topo = r->topo,
-		.fn = thread_main, .at_stop = counters_at_stop, .data = r,
-		.duration_ns = r->o->duration_ns,
+		.fn = thread_main, .at_stop = at_stop, .data = r,
+		.duration_ns = duration_ns,
 	};
 	sb_run_threads(&r->threads);
 	if (w->teardown)
 		w->teardown(r);
+}
+
+static double measured_secs(const struct slab_run *r)
+{
+	uint64_t end = r->threads.start_ns;
+
+	for (int i = 0; i < r->nthreads; i++)
+		if (r->th[i].t_end_ns > end)
+			end = r->th[i].t_end_ns;
+	return (end - r->threads.start_ns) / 1e9;
+}
+
+static void null_at_stop(struct sb_threads *ts)
+{
+	(void)ts;
+}
+
+/* The null phase: long enough to be a stable mean, short next to the run. */
+#define NULL_PHASE_MIN_NS	20000000ull
+#define NULL_PHASE_MAX_NS	200000000ull
+#define NULL_PHASE_MAX_ITERS	(1ull << 24)
+
+/*
+ * The null baseline cannot be taken when the workload stamps objects that
+ * another thread checks: every thread's objects are one block, so the
+ * stamps would race.  Lean runs do not stamp; nmi calls kmalloc_nolock
+ * from its own handler, not through the adapter.
+ */
+static bool null_baseline_possible(const struct slab_opts *o)
+{
+	const struct slab_workload *w = slab_workloads[o->workload];
+
+	return !w->sheaf_only && (o->lean || !w->objects_cross_threads);
+}
+
+/*
+ * The harness's own cost per op, as lockhammer subtracts its loop overhead:
+ * the same workload, threads and placement over the null allocator, before
+ * the measured run.  Returns ns per op (thread time, as ns_per_op), or NaN.
+ */
+static double null_baseline_ns(struct slab_run *r)
+{
+	const struct slab_workload *w = slab_workloads[r->o->workload];
+	struct slab_opts o = *r->o;
+	const struct slab_opts *real_o = r->o;
+	const struct slab_adapter *real_a = r->a;
+	uint64_t ops = 0, dur = r->o->duration_ns / 5;
+	double secs, ns;
+
+	if (!null_baseline_possible(r->o))
+		return NAN;
+	if (o.iterations && o.iterations > NULL_PHASE_MAX_ITERS)
+		o.iterations = NULL_PHASE_MAX_ITERS;
+	dur = dur < NULL_PHASE_MIN_NS ? NULL_PHASE_MIN_NS :
+	      dur > NULL_PHASE_MAX_NS ? NULL_PHASE_MAX_NS : dur;
+	r->o = &o;
+	r->a = &slab_null_adapter;
+	if (w->setup && w->setup(r))
+		slab_die_oom(0);
+	run_threads(r, null_at_stop, o.iterations ? 0 : dur);
+	for (int i = 0; i < r->nthreads; i++)
+		ops += r->th[i].ops;
+	secs = measured_secs(r);
+	ns = ops ? secs * 1e9 * r->nthreads / ops : NAN;
+	/* The measured run starts from the same state as without this phase. */
+	memset(r->th, 0, sizeof(*r->th) * r->nthreads);
+	atomic_store(&r->finished, 0);
+	r->corrupt = 0;
+	r->wl = NULL;
+	r->o = real_o;
+	r->a = real_a;
+	return ns;
 }
 
 static void size_string(const struct slab_opts *o, char *buf, size_t len)
@@ -167,6 +243,7 @@ static void report_params(struct sb_report *rep, const struct slab_run *r)
 	sb_report_f64(rep, "nolock_fraction", o->nolock_fraction);
 	sb_report_str(rep, "pin", o->pin.text);
 	sb_report_u64(rep, "nodes", sb_topology_nr_nodes(r->topo));
+	sb_report_str(rep, "harness", r->o->lean ? "lean" : "full");
 }
 
 /*
@@ -235,16 +312,6 @@ static void report_disturbance(struct sb_report *rep, const struct slab_run *r, 
 		fprintf(stderr, "note: events not counted: %s\n", sum.why);
 }
 
-static double measured_secs(const struct slab_run *r)
-{
-	uint64_t end = r->threads.start_ns;
-
-	for (int i = 0; i < r->nthreads; i++)
-		if (r->th[i].t_end_ns > end)
-			end = r->th[i].t_end_ns;
-	return (end - r->threads.start_ns) / 1e9;
-}
-
 /* Sums the per-thread figures; returns the number of corrupted objects seen. */
 static uint64_t collect(struct slab_run *r, uint64_t *ops)
 {
@@ -261,6 +328,21 @@ static uint64_t collect(struct slab_run *r, uint64_t *ops)
 		r->nolock_null += t->nolock_null;
 	}
 	return corrupt + r->corrupt;
+}
+
+/* Last: the null baseline and the allocator's share of ns_per_op. */
+static void report_baseline(struct sb_report *rep, const struct slab_run *r, uint64_t ops,
+			    double secs)
+{
+	double ns_per_op = ops ? secs * 1e9 * r->nthreads / ops : NAN;
+
+	if (isnan(r->harness_ns_per_op)) {
+		sb_report_na(rep, "harness_ns_per_op");
+		sb_report_na(rep, "ns_per_op_alloc");
+		return;
+	}
+	sb_report_f64(rep, "harness_ns_per_op", r->harness_ns_per_op);
+	sb_report_f64(rep, "ns_per_op_alloc", ns_per_op - r->harness_ns_per_op);
 }
 
 static int report_run(struct slab_run *r)
@@ -285,6 +367,7 @@ static int report_run(struct slab_run *r)
 	report_figures(rep, r, ops, secs);
 	slab_counters_report(rep, r, ops, secs);
 	report_disturbance(rep, r, ops, secs);
+	report_baseline(rep, r, ops, secs);
 	sb_report_print(rep, r->o->format, stdout);
 	sb_report_free(rep);
 	return 0;
@@ -327,10 +410,11 @@ int cmd_slab(int argc, char **argv)
 	memset(r.th, 0, sizeof(*r.th) * r.nthreads);
 	slab_sheaf_init(&o, r.topo);
 	r.wl_cpus = place_threads(&r);
+	r.harness_ns_per_op = null_baseline_ns(&r);
 	if (w->setup && w->setup(&r))
 		return 1;
 	slab_counters_begin(&r);
-	run_threads(&r);
+	run_threads(&r, counters_at_stop, o.duration_ns);
 	rc = report_run(&r);
 	free(r.counters);
 	free(r.wl_cpus);

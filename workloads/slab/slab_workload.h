@@ -48,6 +48,12 @@ struct slab_adapter {
 };
 
 const struct slab_adapter *slab_adapter_get(enum slab_allocator which);
+/*
+ * The null allocator: no allocation at all.  alloc returns the calling
+ * thread's one scratch block (SLAB_SIZE_MAX bytes), free does nothing.  Run
+ * through the same loop, it measures the harness's own cost per op.
+ */
+extern const struct slab_adapter slab_null_adapter;
 /* Start/stop the sheaf allocator (only when it is the one measured). */
 void slab_sheaf_init(const struct slab_opts *o, struct sb_topology *topo);
 int slab_sheaf_exit(const struct slab_opts *o);
@@ -70,6 +76,7 @@ struct slab_opts {
 	long nmi_hz;
 	double nolock_fraction;
 	int writes;			/* cache-scratch: write passes per object */
+	bool lean;			/* no stamping, no latency sampling */
 	struct sb_events events;	/* -e: counted per thread (default none) */
 };
 
@@ -80,6 +87,7 @@ struct slab_thread {
 	struct slab_run *run;
 	int id;
 	int cpu;			/* logical CPU (virtual on a synthetic topology) */
+	bool lean;			/* copy of o->lean, next to the counters */
 	uint64_t rng;
 	uint64_t nolock_threshold;	/* rng value below which a call uses nolock */
 	uint32_t size_idx;
@@ -113,12 +121,14 @@ struct slab_run {
 	struct sb_hist nolock_lat;
 	bool nolock_measured;
 	void *counters;			/* counters.c: snapshots of the allocator's stats */
+	double harness_ns_per_op;	/* the null baseline; NaN if not taken */
 };
 
 struct slab_workload {
 	const char *name;
 	const char *summary;
 	bool sheaf_only;
+	bool objects_cross_threads;	/* stamps of the null block would race */
 	int min_threads;
 	int (*setup)(struct slab_run *r);		/* main thread, before start */
 	void (*measure)(struct slab_thread *t);		/* the measured loop */
@@ -238,6 +248,13 @@ static inline void *slab_alloc(struct slab_thread *t, uint32_t size)
 {
 	void *p;
 
+	if (t->lean) {
+		p = slab_call_alloc(t, size);
+		if (__builtin_expect(!p, 0))
+			slab_die_oom(size);
+		t->ops++;
+		return p;
+	}
 	if (__builtin_expect((++t->tick & SLAB_LAT_SAMPLE_MASK) == 0, 0)) {
 		uint64_t t0 = sb_rdtsc();
 
@@ -256,6 +273,11 @@ static inline void *slab_alloc(struct slab_thread *t, uint32_t size)
 /* Check and free one object; counts as one op. */
 static inline void slab_free(struct slab_thread *t, void *p)
 {
+	if (t->lean) {
+		slab_call_free(t, p);
+		t->ops++;
+		return;
+	}
 	if (__builtin_expect(!slab_stamp_check(p), 0))
 		t->corrupt++;
 	if (__builtin_expect((++t->tick & SLAB_LAT_SAMPLE_MASK) == 0, 0)) {
@@ -269,7 +291,7 @@ static inline void slab_free(struct slab_thread *t, void *p)
 	t->ops++;
 }
 
-/* Unmeasured alloc/free for setup and drain phases (still stamped and checked). */
+/* Unmeasured alloc/free for setup and drain phases (stamped and checked unless lean). */
 void *slab_alloc_untimed(struct slab_run *r, uint32_t size);
 void slab_free_untimed(struct slab_run *r, uint64_t *corrupt, void *p);
 
