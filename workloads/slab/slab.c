@@ -89,7 +89,9 @@ static void thread_main(struct sb_threads *ts, int index)
 	sb_threads_start(ts);
 	cpu0 = thread_cpu_ns();
 	sb_counters_start(&t->ctr);
+	slab_coherence_thread(t, true);
 	w->measure(t);
+	slab_coherence_thread(t, false);
 	sb_counters_stop(&t->ctr);
 	t->t_end_ns = sb_now_ns();
 	t->cpu_ns = thread_cpu_ns() - cpu0;
@@ -103,6 +105,7 @@ static void thread_main(struct sb_threads *ts, int index)
 static void counters_at_stop(struct sb_threads *ts)
 {
 	slab_counters_end(ts->data);
+	slab_coherence_at_stop(ts->data);
 }
 
 /* Threads > CPUs wrap around the pin order (the topology does it). */
@@ -284,6 +287,7 @@ static int report_run(struct slab_run *r)
 	report_params(rep, r);
 	report_figures(rep, r, ops, secs);
 	slab_counters_report(rep, r, ops, secs);
+	slab_coherence_report(rep, r);
 	report_disturbance(rep, r, ops, secs);
 	sb_report_print(rep, r->o->format, stdout);
 	sb_report_free(rep);
@@ -314,6 +318,8 @@ int cmd_slab(int argc, char **argv)
 
 	if (slab_parse_options(&o, argc, argv))
 		return 0;
+	if (slab_coherence_run(&r, argc, argv))
+		return 1;
 	w = slab_workloads[o.workload];
 	slab_adapter_check_active(o.allocator);
 	r.a = slab_adapter_get(o.allocator);
@@ -329,10 +335,20 @@ int cmd_slab(int argc, char **argv)
 	r.wl_cpus = place_threads(&r);
 	if (w->setup && w->setup(&r))
 		return 1;
+	if (slab_coherence_is_child() && slab_coherence_child_begin(&r))
+		return 1;
 	slab_counters_begin(&r);
 	run_threads(&r);
-	rc = report_run(&r);
+	if (slab_coherence_is_child()) {
+		uint64_t ops;
+
+		collect(&r, &ops);
+		rc = slab_coherence_child_finish(&r, ops, measured_secs(&r));
+	} else {
+		rc = report_run(&r);
+	}
 	free(r.counters);
+	free(r.coh);
 	free(r.wl_cpus);
 	free(r.th);
 	if (slab_sheaf_exit(&o) && !rc) {

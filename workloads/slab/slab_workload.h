@@ -16,6 +16,7 @@
 #include <pthread.h>
 
 #include "allocator_list.h"
+#include "slab_coherence.h"
 #include "harness.h"
 #include "topology.h"
 
@@ -71,6 +72,7 @@ struct slab_opts {
 	double nolock_fraction;
 	int writes;			/* cache-scratch: write passes per object */
 	struct sb_events events;	/* -e: counted per thread (default none) */
+	bool coherence;			/* --coherence: slab_coherence.c */
 };
 
 struct slab_run;
@@ -113,6 +115,7 @@ struct slab_run {
 	struct sb_hist nolock_lat;
 	bool nolock_measured;
 	void *counters;			/* counters.c: snapshots of the allocator's stats */
+	struct slab_coh *coh;		/* --coherence: the traced run's result */
 };
 
 struct slab_workload {
