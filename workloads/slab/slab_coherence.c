@@ -36,7 +36,11 @@ static const char *const site_names[] = {
 };
 
 static struct sb_lm_tbuf *bufs;		/* one per thread in the traced child */
-static struct sheafalloc_stats stats0;
+static int nr_bufs;
+static const char *coh_cmd = "slab";	/* for messages: slab or page */
+
+#define coh_err(fmt, ...) \
+	fprintf(stderr, "sheafbench %s: --coherence: " fmt "\n", coh_cmd, ##__VA_ARGS__)
 
 /* ---- the measured process: run the traced child, read its result ---- */
 
@@ -65,8 +69,8 @@ static void child_exec(int fd, int argc, char **argv, const char *path)
 	snprintf(fdstr, sizeof(fdstr), "%d", fd);
 	setenv(COH_ENV, fdstr, 1);
 	execv(path, args);
-	fprintf(stderr, "sheafbench slab: --coherence: cannot run %s: %s (build target "
-		"sheafbench-trace-%s)\n", path, strerror(errno), SB_PATTERN_NAME);
+	coh_err("cannot run %s: %s (build target sheafbench-trace-%s)", path, strerror(errno),
+		SB_PATTERN_NAME);
 	_exit(1);
 }
 
@@ -87,24 +91,30 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-/* Before anything else of the run (no thread, no allocator yet).  0, or 1 after a message. */
-int slab_coherence_run(struct slab_run *r, int argc, char **argv)
+/*
+ * The measured process, before anything else of the run (no thread, no
+ * allocator yet): the traced run in a child, its result in *out.  0, or 1
+ * after a message.
+ */
+int alloc_coherence_parent(const char *cmd, int argc, char **argv, struct slab_coh **out)
 {
 	char path[4200];
 	int fds[2], status, got;
+	struct slab_coh *c;
 	pid_t pid;
 
-	if (!r->o->coherence || slab_coherence_is_child())
+	coh_cmd = cmd;
+	if (alloc_coherence_is_child())
 		return 0;
-	r->coh = calloc(1, sizeof(*r->coh));
-	if (!r->coh || trace_worker_path(path, sizeof(path)) || pipe(fds)) {
-		fprintf(stderr, "sheafbench slab: --coherence: cannot set up the traced run\n");
+	c = *out = calloc(1, sizeof(*c));
+	if (!c || trace_worker_path(path, sizeof(path)) || pipe(fds)) {
+		coh_err("cannot set up the traced run");
 		return 1;
 	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
-		fprintf(stderr, "sheafbench slab: --coherence: fork: %s\n", strerror(errno));
+		coh_err("fork: %s", strerror(errno));
 		return 1;
 	}
 	if (pid == 0) {
@@ -112,16 +122,16 @@ int slab_coherence_run(struct slab_run *r, int argc, char **argv)
 		child_exec(fds[1], argc, argv, path);
 	}
 	close(fds[1]);
-	got = read_all(fds[0], r->coh, sizeof(*r->coh));
+	got = read_all(fds[0], c, sizeof(*c));
 	close(fds[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (got || !WIFEXITED(status) || WEXITSTATUS(status) || !r->coh->ok) {
+	if (got || !WIFEXITED(status) || WEXITSTATUS(status) || !c->ok) {
 		/* the child said why, unless it died */
 		if (!WIFEXITED(status))
-			fprintf(stderr, "sheafbench slab: --coherence: the traced run died\n");
+			coh_err("the traced run died");
 		else if (!WEXITSTATUS(status))
-			fprintf(stderr, "sheafbench slab: --coherence: no result from the traced run\n");
+			coh_err("no result from the traced run");
 		return 1;
 	}
 	return 0;
@@ -129,7 +139,7 @@ int slab_coherence_run(struct slab_run *r, int argc, char **argv)
 
 /* ---- the traced child (sheafbench-trace-<pattern>) ---- */
 
-bool slab_coherence_is_child(void)
+bool alloc_coherence_is_child(void)
 {
 #if SB_WORKER_TRACE
 	return getenv(COH_ENV) != NULL;
@@ -138,45 +148,70 @@ bool slab_coherence_is_child(void)
 #endif
 }
 
-/* Main thread, before the threads start.  0, or 1 after a message. */
-int slab_coherence_child_begin(struct slab_run *r)
+/* The traced child's main thread, before the threads start: buffers, *out.  0, or 1. */
+int alloc_coherence_child_begin(const char *cmd, int nthreads, int *stop, struct slab_coh **out)
 {
-	size_t per = COH_TRACE_BUDGET / (unsigned int)r->nthreads;
+	size_t per = COH_TRACE_BUDGET / (unsigned int)nthreads;
 	char why[256];
 
+	coh_cmd = cmd;
 	if (!coh_tsc_invariant(why, sizeof(why))) {
-		fprintf(stderr, "sheafbench slab: --coherence: %s\n", why);
+		coh_err("%s", why);
 		return 1;
 	}
 	if (per > COH_TRACE_PER_THREAD)
 		per = COH_TRACE_PER_THREAD;
-	r->coh = calloc(1, sizeof(*r->coh));
-	if (!r->coh) {
-		fprintf(stderr, "sheafbench slab: --coherence: out of memory for the trace\n");
+	*out = calloc(1, sizeof(**out));
+	if (!*out) {
+		coh_err("out of memory for the trace");
 		return 1;
 	}
-	bufs = calloc((size_t)r->nthreads, sizeof(*bufs));
-	for (int i = 0; bufs && i < r->nthreads; i++) {
+	nr_bufs = nthreads;
+	bufs = calloc((size_t)nthreads, sizeof(*bufs));
+	for (int i = 0; bufs && i < nthreads; i++) {
 		bufs[i].rec = malloc(per * sizeof(struct sb_lm_rec));
 		if (!bufs[i].rec)
 			break;
 		memset(bufs[i].rec, 0, per * sizeof(struct sb_lm_rec));	/* fault in now */
 		bufs[i].cap = per;
-		bufs[i].full_flag = &r->threads.stop;
+		bufs[i].full_flag = stop;
 	}
-	if (!bufs || !bufs[r->nthreads - 1].rec) {
-		fprintf(stderr, "sheafbench slab: --coherence: out of memory for the trace\n");
+	for (int i = 0; i < SLAB_COH_NR_SITES; i++)
+		(*out)->lockstat_rmw[i] = UINT64_MAX;
+	if (!bufs || !bufs[nthreads - 1].rec) {
+		coh_err("out of memory for the trace");
 		return 1;
 	}
-	sheafalloc_stats_read(&stats0);
 	return 0;
 }
 
 /* Each thread, around its measured loop (nothing outside the traced child). */
-void slab_coherence_thread(struct slab_thread *t, bool on)
+void alloc_coherence_thread(int id, bool on)
 {
 	if (bufs)
-		sb_lm_tbuf_cur = on ? &bufs[t->id] : NULL;
+		sb_lm_tbuf_cur = on ? &bufs[id] : NULL;
+}
+
+/* ---- slab's hooks ---- */
+
+static struct sheafalloc_stats stats0;
+
+int slab_coherence_run(struct slab_run *r, int argc, char **argv)
+{
+	return r->o->coherence ? alloc_coherence_parent(SLAB_CMD, argc, argv, &r->coh) : 0;
+}
+
+int slab_coherence_child_begin(struct slab_run *r)
+{
+	if (alloc_coherence_child_begin(SLAB_CMD, r->nthreads, &r->threads.stop, &r->coh))
+		return 1;
+	sheafalloc_stats_read(&stats0);
+	return 0;
+}
+
+void slab_coherence_thread(struct slab_thread *t, bool on)
+{
+	alloc_coherence_thread(t->id, on);
 }
 
 /* Main thread, at the stop barrier: the lockstat counts of the traced section. */
@@ -187,12 +222,22 @@ void slab_coherence_at_stop(struct slab_run *r)
 	if (!bufs || !r->coh)
 		return;
 	sheafalloc_stats_read(&st);
-	for (int i = 0; i < SLAB_COH_NR_SITES; i++)
-		r->coh->lockstat_rmw[i] = UINT64_MAX;
 	r->coh->lockstat_rmw[SLAB_COH_barn] = st.barn_lock.rmw - stats0.barn_lock.rmw;
 	r->coh->lockstat_rmw[SLAB_COH_list_lock] = st.list_lock.rmw - stats0.list_lock.rmw;
 	r->coh->lockstat_rmw[SLAB_COH_zone] = st.page.zone_lock.rmw - stats0.page.zone_lock.rmw;
 }
+
+int slab_coherence_child_finish(struct slab_run *r, uint64_t ops, double secs)
+{
+	return alloc_coherence_child_finish(r->coh, r->topo, r->wl_cpus, ops, secs);
+}
+
+void slab_coherence_report(struct sb_report *rep, const struct slab_run *r)
+{
+	alloc_coherence_report(rep, r->o->coherence ? r->coh : NULL);
+}
+
+/* ---- the traced child's replay ---- */
 
 /* A small cache of address -> site index: a run touches few lock words. */
 struct site_cache {
@@ -258,19 +303,19 @@ out:
 	return ret;
 }
 
-/* The OS CPUs the threads ran on; every CPU if one was not placed. */
-static int trace_cpus(const struct slab_run *r, int *cpus)
+/* The OS CPUs the threads ran on (topology CPUs @wl); every CPU if one was not placed. */
+static int trace_cpus(const struct sb_topology *topo, const int *wl, int *cpus)
 {
-	int n = 0, nr = sb_topology_nr_cpus(r->topo);
+	int n = 0, nr = sb_topology_nr_cpus(topo);
 
-	for (int i = 0; i < r->nthreads; i++)
-		if (r->wl_cpus[i] < 0) {
+	for (int i = 0; i < nr_bufs; i++)
+		if (wl[i] < 0) {
 			for (n = 0; n < nr; n++)
-				cpus[n] = sb_topology_os_cpu(r->topo, n);
+				cpus[n] = sb_topology_os_cpu(topo, n);
 			return n;
 		}
-	for (int i = 0; i < r->nthreads; i++) {
-		int os = sb_topology_os_cpu(r->topo, r->wl_cpus[i]), dup = 0;
+	for (int i = 0; i < nr_bufs; i++) {
+		int os = sb_topology_os_cpu(topo, wl[i]), dup = 0;
 
 		for (int j = 0; j < n; j++)
 			dup |= cpus[j] == os;
@@ -280,17 +325,17 @@ static int trace_cpus(const struct slab_run *r, int *cpus)
 	return n;
 }
 
-static int child_replay(struct slab_run *r, struct slab_coh *c)
+static int child_replay(struct slab_coh *c, const struct sb_topology *topo, const int *wl)
 {
-	struct coh_trace *tr = calloc((size_t)r->nthreads, sizeof(*tr));
-	int *cpus = calloc((size_t)sb_topology_nr_cpus(r->topo) + r->nthreads, sizeof(*cpus));
+	struct coh_trace *tr = calloc((size_t)nr_bufs, sizeof(*tr));
+	int *cpus = calloc((size_t)sb_topology_nr_cpus(topo) + nr_bufs, sizeof(*cpus));
 	struct coh_replay_cfg cfg = { .proto = COH_mesi };
 	long conf = sysconf(_SC_NPROCESSORS_CONF);
 	int ret = -1;
 
 	if (!tr || !cpus)
 		goto out;
-	for (int i = 0; i < r->nthreads; i++) {
+	for (int i = 0; i < nr_bufs; i++) {
 		tr[i] = (struct coh_trace){ bufs[i].rec, bufs[i].n };
 		c->trace_bytes += bufs[i].n * sizeof(struct sb_lm_rec);
 		c->dropped += bufs[i].dropped;
@@ -300,15 +345,15 @@ static int child_replay(struct slab_run *r, struct slab_coh *c)
 	}
 	if (conf > cfg.nr_cpus)
 		cfg.nr_cpus = (int)conf;
-	c->skew_ticks = coh_tsc_skew(cpus, trace_cpus(r, cpus), COH_SKEW_ROUNDS);
+	c->skew_ticks = coh_tsc_skew(cpus, trace_cpus(topo, wl, cpus), COH_SKEW_ROUNDS);
 	if (c->skew_ticks < 0) {
-		fprintf(stderr, "sheafbench slab: --coherence: cannot pin to measure the TSC skew\n");
+		coh_err("cannot pin to measure the TSC skew");
 		goto out;
 	}
 	cfg.skew_ticks = (uint64_t)c->skew_ticks;
-	if (coh_replay(tr, r->nthreads, &cfg, &c->res, NULL) ||
-	    replay_sites(tr, r->nthreads, cfg.nr_cpus, c)) {
-		fprintf(stderr, "sheafbench slab: --coherence: out of memory replaying the trace\n");
+	if (coh_replay(tr, nr_bufs, &cfg, &c->res, NULL) ||
+	    replay_sites(tr, nr_bufs, cfg.nr_cpus, c)) {
+		coh_err("out of memory replaying the trace");
 		goto out;
 	}
 	ret = 0;
@@ -318,17 +363,17 @@ out:
 	return ret;
 }
 
-/* After the traced run: replay, send the result to the parent.  0, or 1. */
-int slab_coherence_child_finish(struct slab_run *r, uint64_t ops, double secs)
+/* After the traced run (@wl: the threads' topology CPUs): replay, send the result.  0, or 1. */
+int alloc_coherence_child_finish(struct slab_coh *c, const struct sb_topology *topo,
+				 const int *wl, uint64_t ops, double secs)
 {
-	struct slab_coh *c = r->coh;
 	int fd = atoi(getenv(COH_ENV)), ret = 1;
 	const char *p;
 	size_t left;
 
 	c->ops = ops;
 	c->secs = secs;
-	if (child_replay(r, c) == 0) {
+	if (child_replay(c, topo, wl) == 0) {
 		c->ok = 1;
 		ret = 0;
 	}
@@ -338,7 +383,7 @@ int slab_coherence_child_finish(struct slab_run *r, uint64_t ops, double secs)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			fprintf(stderr, "sheafbench slab: --coherence: cannot send the result\n");
+			coh_err("cannot send the result");
 			ret = 1;
 			break;
 		}
@@ -346,7 +391,7 @@ int slab_coherence_child_finish(struct slab_run *r, uint64_t ops, double secs)
 		left -= (size_t)n;
 	}
 	close(fd);
-	for (int i = 0; i < r->nthreads; i++)
+	for (int i = 0; i < nr_bufs; i++)
 		free(bufs[i].rec);
 	free(bufs);
 	bufs = NULL;
@@ -396,10 +441,10 @@ static void col_u64(struct sb_report *rep, const char *stem, const char *site, u
 		sb_report_u64(rep, col, v);
 }
 
-void slab_coherence_report(struct sb_report *rep, const struct slab_run *r)
+/* @c NULL: without --coherence, every column n/a. */
+void alloc_coherence_report(struct sb_report *rep, const struct slab_coh *c)
 {
-	const struct slab_coh *c = r->coh;
-	bool na = !r->o->coherence || !c;
+	bool na = !c;
 	static const struct slab_coh none;
 	uint64_t ops;
 

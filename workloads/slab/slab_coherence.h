@@ -46,8 +46,20 @@ struct slab_run;
 struct slab_thread;
 struct sb_report;
 
+struct sb_topology;
+
+/* The workload-independent part, also used by page.c. */
+int alloc_coherence_parent(const char *cmd, int argc, char **argv, struct slab_coh **out);
+bool alloc_coherence_is_child(void);
+int alloc_coherence_child_begin(const char *cmd, int nthreads, int *stop, struct slab_coh **out);
+void alloc_coherence_thread(int id, bool on);
+int alloc_coherence_child_finish(struct slab_coh *c, const struct sb_topology *topo,
+				 const int *wl, uint64_t ops, double secs);
+void alloc_coherence_report(struct sb_report *rep, const struct slab_coh *c);
+
+/* slab.c's hooks */
 int slab_coherence_run(struct slab_run *r, int argc, char **argv);
-bool slab_coherence_is_child(void);
+#define slab_coherence_is_child alloc_coherence_is_child
 int slab_coherence_child_begin(struct slab_run *r);
 void slab_coherence_thread(struct slab_thread *t, bool on);
 void slab_coherence_at_stop(struct slab_run *r);
