@@ -578,12 +578,13 @@ static void tally_line(const struct sb_cmp *cmp, int l, FILE *out)
 
 /*
  * The seed's question in its own unit: how many more line transfers per
- * contended acquisition ttl makes than a challenger, as the range over the
- * configurations of the difference of the two medians.
+ * contended acquisition ttl makes than a challenger: the difference of the two
+ * medians in each configuration, and whether its sign is the same in all.
  */
 static void xfers_sentence(const struct sb_cmp *cmp, int l, FILE *out)
 {
 	double lo = INFINITY, hi = -INFINITY;
+	int n = 0;
 
 	for (int b = 0; b < cmp->nr_blocks; b++)
 		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
@@ -598,9 +599,21 @@ static void xfers_sentence(const struct sb_cmp *cmp, int l, FILE *out)
 	if (lo > hi)
 		return;
 	fprintf(out, "  In the coherence model %s makes %s line transfers per contended"
-		" acquisition than %s: %+.3f to %+.3f (difference of the medians,"
-		" over the configurations).\n", cmp->levels[cmp->base],
-		lo > 0 ? "more" : hi < 0 ? "fewer" : "about as many", cmp->levels[l], lo, hi);
+		" acquisition than %s (median %s minus median %s:", cmp->levels[cmp->base],
+		lo > 0 ? "more" : hi < 0 ? "fewer" : "sometimes more, sometimes fewer",
+		cmp->levels[l], cmp->levels[cmp->base], cmp->levels[l]);
+	for (int b = 0; b < cmp->nr_blocks; b++)
+		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
+			const struct sb_cmp_cell *c = cmp->blocks[b].rows[r].cells;
+			double d = c[cmp->base].med.est - c[l].med.est;
+			const char *t = cmp->blocks[b].title + strspn(cmp->blocks[b].title, " ");
+			const char *lb = cmp->blocks[b].nr_rows > 1 ? cmp->blocks[b].rows[r].label : "";
+
+			if (isfinite(d))
+				fprintf(out, "%s%s%s%s %+.2f", n++ ? ", " : " ", t,
+					*t && *lb ? " " : "", lb, d);
+		}
+	fprintf(out, ").\n");
 }
 
 static void summary_of_doc(const struct sb_csv_doc *doc, const char *metric, FILE *out)
