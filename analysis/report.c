@@ -610,8 +610,9 @@ static void xfers_sentence(const struct sb_cmp *cmp, int l, FILE *out)
 			const char *lb = cmp->blocks[b].nr_rows > 1 ? cmp->blocks[b].rows[r].label : "";
 
 			if (isfinite(d))
-				fprintf(out, "%s%s%s%s %+.2f", n++ ? ", " : " ", t,
-					*t && *lb ? " " : "", lb, d);
+				fprintf(out, "%s%s%s%s%s%s %+.2f", n++ ? ", " : " ", t,
+					*t && *lb ? " " : "", *lb && *t ? cmp->row_param : "",
+					*lb && *t ? " " : "", lb, d);
 		}
 	fprintf(out, ").\n");
 }
