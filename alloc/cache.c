@@ -48,6 +48,8 @@ static void cache_init_nodes(struct kmem_cache *s)
 		memset(kn, 0, sizeof(*kn));
 		slab_lock_init(&kn->list_lock);
 		barn_init(&kn->barn);
+		sb_lm_site_register(&kn->list_lock, sizeof(kn->list_lock), "list_lock");
+		sb_lm_site_register(&kn->barn.lock, sizeof(kn->barn.lock), "barn");
 	}
 }
 
@@ -68,8 +70,10 @@ static struct kmem_cache *cache_alloc_struct(void)
 	if (!s)
 		return NULL;
 	memset(s, 0, len);
-	for (int cpu = 0; cpu < sa.nr_cpus; cpu++)
+	for (int cpu = 0; cpu < sa.nr_cpus; cpu++) {
 		s->cpu_sheaves[cpu].main = &sheaf_boot;
+		sb_lm_site_register(&s->cpu_sheaves[cpu].locked, sizeof(atomic_uintptr_t), "pcs");
+	}
 	return s;
 }
 

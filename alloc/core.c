@@ -270,6 +270,7 @@ int sa_setup(const struct sheafalloc_config *cfg)
 		return -ENOMEM;
 	}
 	memset(sa.defer, 0, sizeof(*sa.defer) * (size_t)sa.nr_cpus);
+	sb_lm_site_register(sa.defer, sizeof(*sa.defer) * (size_t)sa.nr_cpus, "defer");
 	sa.sheaf_capacity = cfg->sheaf_capacity;
 	sa.barn_max_full = cfg->barn_max_full;
 	sa.barn_max_empty = cfg->barn_max_empty;

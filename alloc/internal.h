@@ -53,7 +53,7 @@
  * section (sheaf_fastpath.h): x86-64 only; not under TSan, which cannot see
  * an asm store and would report every hand-over of the lock.
  */
-#if SB_HAVE_RSEQ && defined(__x86_64__) && !defined(SB_SANITIZE_TSAN)
+#if SB_HAVE_RSEQ && defined(__x86_64__) && !defined(SB_SANITIZE_TSAN) && !SB_LOCKMEM_TRACE
 #define SB_PCS_RSEQ 1
 #else
 #define SB_PCS_RSEQ 0

@@ -290,7 +290,7 @@ static struct page *__rmqueue(struct zone *z, unsigned int order, int cpu)
 
 static void deferred_push(struct zone *z, struct page *page, unsigned int order, int cpu)
 {
-	struct page *first = __atomic_load_n(&z->deferred, __ATOMIC_RELAXED);
+	struct page *first = sb_lm_load(&z->deferred, __ATOMIC_RELAXED);
 
 	page->order = order;
 	set_page_flags(page, PG_deferred);
@@ -302,8 +302,7 @@ static void deferred_push(struct zone *z, struct page *page, unsigned int order,
 	 */
 	do {
 		page->next = first;
-	} while (!__atomic_compare_exchange_n(&z->deferred, &first, page, true,
-					      __ATOMIC_RELEASE, __ATOMIC_RELAXED));
+	} while (!sb_lm_cmpxchg(&z->deferred, &first, page, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 	stat_inc(cpu, STAT_deferred_queued);
 }
 
@@ -312,9 +311,9 @@ static void zone_drain_deferred(struct zone *z, int cpu)
 {
 	struct page *page;
 
-	if (likely(!__atomic_load_n(&z->deferred, __ATOMIC_RELAXED)))
+	if (likely(!sb_lm_load(&z->deferred, __ATOMIC_RELAXED)))
 		return;
-	page = __atomic_exchange_n(&z->deferred, NULL, __ATOMIC_ACQUIRE);
+	page = sb_lm_xchg(&z->deferred, NULL, __ATOMIC_ACQUIRE);
 	while (page) {
 		struct page *next = page->next;
 		unsigned int order = page->order;
@@ -750,6 +749,8 @@ static void zone_init(struct zone *z, int node)
 
 	memset(z, 0, sizeof(*z));
 	SB_ALLOC_LOCK(init)(&z->lock);
+	sb_lm_site_register(&z->lock, sizeof(z->lock), "zone");
+	sb_lm_site_register(&z->deferred, sizeof(z->deferred), "zone_defer");
 	for (o = 0; o <= MAX_ORDER; o++)
 		z->free_area[o].next = z->free_area[o].prev = &z->free_area[o];
 	z->node = node;

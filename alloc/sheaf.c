@@ -108,7 +108,7 @@ static struct slub_percpu_sheaves *pcs_lock_cpu(struct kmem_cache *s, int cpu)
 		return pcs;
 	}
 #endif
-	while (atomic_exchange_explicit(&pcs->locked, this_thread_token(), memory_order_acquire))
+	while (sb_lm_xchg(&pcs->locked, this_thread_token(), __ATOMIC_ACQUIRE))
 		sched_yield();
 	return pcs;
 }
@@ -568,12 +568,11 @@ void deferred_push(struct kmem_cache *s, void *obj)
 {
 	int cpu = this_cpu();
 	void *_Atomic *head = &sa.defer[cpu].head;
-	void *old = atomic_load_explicit(head, memory_order_relaxed);
+	void *old = sb_lm_load(head, __ATOMIC_RELAXED);
 
 	do {
 		*(void **)obj = old;
-	} while (!atomic_compare_exchange_weak_explicit(head, &old, obj, memory_order_release,
-							memory_order_relaxed));
+	} while (!sb_lm_cmpxchg(head, &old, obj, __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 	stat_add(s, cpu, STAT_deferred_queued, 1);
 	__atomic_store_n(&defer_pending, true, __ATOMIC_RELAXED);
 }
@@ -581,7 +580,7 @@ void deferred_push(struct kmem_cache *s, void *obj)
 /* Normal context: cpu's deferred objects straight to their slabs (the kernel's free_deferred_objects). */
 void deferred_drain(int cpu)
 {
-	void *obj = atomic_exchange_explicit(&sa.defer[cpu].head, NULL, memory_order_acquire);
+	void *obj = sb_lm_xchg(&sa.defer[cpu].head, NULL, __ATOMIC_ACQUIRE);
 
 	while (obj) {
 		void *next = *(void **)obj;

@@ -85,16 +85,15 @@ struct slub_percpu_sheaves *pcs_trylock(struct kmem_cache *s, int cpu)
 	if (likely(sa.pcs_rseq))
 		return pcs_trylock_rseq(s, cpu);
 #endif
-	if (unlikely(atomic_load_explicit(&pcs->locked, memory_order_relaxed) ||
-		     atomic_exchange_explicit(&pcs->locked, this_thread_token(),
-					      memory_order_acquire)))
+	if (unlikely(sb_lm_load(&pcs->locked, __ATOMIC_RELAXED) ||
+		     sb_lm_xchg(&pcs->locked, this_thread_token(), __ATOMIC_ACQUIRE)))
 		return NULL;
 	return pcs;
 }
 
 static SB_ALWAYS_INLINE void pcs_unlock(struct slub_percpu_sheaves *pcs)
 {
-	atomic_store_explicit(&pcs->locked, 0, memory_order_release);
+	sb_lm_store(&pcs->locked, 0, __ATOMIC_RELEASE);
 }
 
 /* Under the pcs lock: pop from a main that is not empty, push to one that is not full. */

@@ -504,6 +504,7 @@ static void blocks_section(const struct sb_rundir *res, FILE *out)
 /* ---- the seed's question: is sb (or tro) better than ttl? ---- */
 
 #define SEED_BASELINE	"ttl"
+#define SEED_COHERENCE_METRIC	"xfers_per_con_acq"	/* lock --coherence */
 
 /* The patterns set against ttl: every other one but the lock() control (id 0). */
 static bool is_challenger(const char *level)
@@ -575,6 +576,47 @@ static void tally_line(const struct sb_cmp *cmp, int l, FILE *out)
 	fprintf(out, "\n");
 }
 
+/*
+ * The seed's question in its own unit: how many more line transfers per
+ * contended acquisition ttl makes than a challenger: the difference of the two
+ * medians in each configuration, and whether its sign is the same in all.
+ */
+static void xfers_sentence(const struct sb_cmp *cmp, int l, FILE *out)
+{
+	double lo = INFINITY, hi = -INFINITY;
+	int n = 0;
+
+	for (int b = 0; b < cmp->nr_blocks; b++)
+		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
+			const struct sb_cmp_cell *c = cmp->blocks[b].rows[r].cells;
+			double d = c[cmp->base].med.est - c[l].med.est;
+
+			if (isfinite(d)) {
+				lo = fmin(lo, d);
+				hi = fmax(hi, d);
+			}
+		}
+	if (lo > hi)
+		return;
+	fprintf(out, "  In the coherence model %s makes %s line transfers per contended"
+		" acquisition than %s (median %s minus median %s:", cmp->levels[cmp->base],
+		lo > 0 ? "more" : hi < 0 ? "fewer" : "sometimes more, sometimes fewer",
+		cmp->levels[l], cmp->levels[cmp->base], cmp->levels[l]);
+	for (int b = 0; b < cmp->nr_blocks; b++)
+		for (int r = 0; r < cmp->blocks[b].nr_rows; r++) {
+			const struct sb_cmp_cell *c = cmp->blocks[b].rows[r].cells;
+			double d = c[cmp->base].med.est - c[l].med.est;
+			const char *t = cmp->blocks[b].title + strspn(cmp->blocks[b].title, " ");
+			const char *lb = cmp->blocks[b].nr_rows > 1 ? cmp->blocks[b].rows[r].label : "";
+
+			if (isfinite(d))
+				fprintf(out, "%s%s%s%s%s%s %+.2f", n++ ? ", " : " ", t,
+					*t && *lb ? " " : "", *lb && *t ? cmp->row_param : "",
+					*lb && *t ? " " : "", lb, d);
+		}
+	fprintf(out, ").\n");
+}
+
 static void summary_of_doc(const struct sb_csv_doc *doc, const char *metric, FILE *out)
 {
 	struct sb_cmp_opts o = { .metric = metric, .baseline = SEED_BASELINE };
@@ -585,8 +627,11 @@ static void summary_of_doc(const struct sb_csv_doc *doc, const char *metric, FIL
 	    sb_cmp_build(doc, &o, &cmp, err, sizeof(err)) < 0)
 		return;
 	for (int l = 0; l < cmp.nr_levels; l++)
-		if (l != cmp.base && is_challenger(cmp.levels[l]))
+		if (l != cmp.base && is_challenger(cmp.levels[l])) {
 			tally_line(&cmp, l, out);
+			if (!strcmp(metric, SEED_COHERENCE_METRIC))
+				xfers_sentence(&cmp, l, out);
+		}
 	sb_cmp_free(&cmp);
 }
 
@@ -605,6 +650,9 @@ static void summary_section(const struct sb_rundir *res, FILE *out)
 	for (int i = 0; i < res->nr_docs; i++) {
 		const struct sb_csv_doc *doc = res->docs[i];
 
+		/* line transfers per contended acquisition first: the seed's own unit */
+		if (sb_runs_has_figure(doc, SEED_COHERENCE_METRIC))
+			summary_of_doc(doc, SEED_COHERENCE_METRIC, out);
 		summary_of_doc(doc, sb_runs_throughput_metric(doc), out);
 		for (int m = 0; metrics[m]; m++)
 			summary_of_doc(doc, metrics[m], out);

@@ -198,7 +198,9 @@ static bool metric_is_cost(const char *metric)
 {
 	static const char *const costs[] = {
 		"fail", "null", "retr", "deferred", "miss", "bounce", "rmw", "wait",
-		"contended", "overhead", NULL
+		"contended", "overhead",
+		/* coherence model counts (lock/slab --coherence); "hitm" before "hit" */
+		"xfers", "hitm", "rfo", "upgrades", "invals", NULL
 	};
 
 	for (int i = 0; costs[i]; i++)

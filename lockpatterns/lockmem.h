@@ -12,6 +12,10 @@
  *   sb_lm_mark_acquired(p, contended)  not an access: marks an acquisition of the
  *                                lock at p in the trace (per-acquisition figures)
  *   sb_lm_relax()                the pause of a wait loop
+ *   sb_lm_site_register(p, len, name)  not an access: [p, p+len) is lock site
+ *                                @name (a string literal), so a trace's records
+ *                                can be told apart by site; sb_lm_site_of(addr)
+ *                                looks one up (trace builds; native: nothing)
  *
  * Three backends, chosen at compile time so the lock code never dispatches:
  *  - native (default): exactly the __atomic builtins the kinds used before, so
@@ -234,6 +238,46 @@ static inline void sb_lm_record_spin(const volatile void *p, uint64_t v, unsigne
 #endif /* SB_LOCKMEM_TRACE */
 
 #define sb_lm_relax()		sb_lock_relax()
+
+/*
+ * Lock sites (the allocator's pcs lock, barn, list_lock, ...): registered once
+ * when their memory is set up, looked up after a traced run.  Weak, like
+ * sb_lm_tbuf_cur, so every translation unit shares one table.
+ */
+#define SB_LM_MAX_SITES	16384
+
+struct sb_lm_site {
+	uintptr_t addr, len;
+	const char *name;
+};
+
+#if SB_LOCKMEM_TRACE
+__attribute__((weak)) struct sb_lm_site sb_lm_sites[SB_LM_MAX_SITES];
+__attribute__((weak)) unsigned int sb_lm_nr_sites;
+
+static inline void sb_lm_site_register(const volatile void *p, size_t len, const char *name)
+{
+	unsigned int i = __atomic_fetch_add(&sb_lm_nr_sites, 1, __ATOMIC_RELAXED);
+
+	if (i < SB_LM_MAX_SITES)
+		sb_lm_sites[i] = (struct sb_lm_site){ (uintptr_t)p, len, name };
+}
+
+/* The site of @addr (the latest registration covering it), or NULL. */
+static inline const char *sb_lm_site_of(uint64_t addr)
+{
+	unsigned int n = __atomic_load_n(&sb_lm_nr_sites, __ATOMIC_RELAXED);
+
+	if (n > SB_LM_MAX_SITES)
+		n = SB_LM_MAX_SITES;
+	while (n--)
+		if (addr - sb_lm_sites[n].addr < sb_lm_sites[n].len)
+			return sb_lm_sites[n].name;
+	return NULL;
+}
+#else
+#define sb_lm_site_register(p, len, name) ((void)0)
+#endif
 
 #endif /* SB_LOCKMEM_BACKEND */
 

@@ -123,6 +123,12 @@ static void test_verdicts(void)
 	EXPECT(sb_metric_direction("acq_bounces_per_acq") < 0);
 	EXPECT(sb_metric_direction("trylock_fail_rate") < 0);
 	EXPECT(sb_metric_direction("nolock_null_per_s") < 0);
+	EXPECT(sb_metric_direction("xfers_per_con_acq") < 0);
+	EXPECT(sb_metric_direction("hitm_per_acq") < 0);
+	EXPECT(sb_metric_direction("rfo_per_op_list_lock") < 0);
+	EXPECT(sb_metric_direction("upgrades_per_acq") < 0);
+	EXPECT(sb_metric_direction("invals_per_acq") < 0);
+	EXPECT(sb_metric_direction("traced_acq_per_s") > 0);
 	EXPECT(sb_verdict_of(&up, +1) == SB_VERDICT_BETTER);
 	EXPECT(sb_verdict_of(&up, -1) == SB_VERDICT_WORSE);
 	EXPECT(sb_verdict_of(&down, -1) == SB_VERDICT_BETTER);

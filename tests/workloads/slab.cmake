@@ -128,7 +128,7 @@ endforeach()
 add_executable(slab_null ${CMAKE_CURRENT_SOURCE_DIR}/slab_null.c
   ${PROJECT_SOURCE_DIR}/workloads/slab/adapter.c)
 target_include_directories(slab_null PRIVATE ${PROJECT_SOURCE_DIR}/workloads/slab)
-target_link_libraries(slab_null PRIVATE sballoc_sb sb_harness dl pthread)
+target_link_libraries(slab_null PRIVATE sballoc_sb sb_harness sb_coherence dl pthread)
 sb_pattern_definitions(slab_null sb)
 add_test(NAME slab_null COMMAND slab_null)
 set_tests_properties(slab_null PROPERTIES LABELS quick TIMEOUT 60)

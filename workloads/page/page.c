@@ -18,6 +18,7 @@
 
 #include "harness.h"
 #include "page_alloc.h"
+#include "slab/slab_coherence.h"
 #include "topology.h"
 #include "worker.h"
 
@@ -36,6 +37,7 @@ struct page_opts {
 	struct page_alloc_config cfg;
 	enum sb_format format;
 	struct sb_events events;	/* -e: counted per thread (default none) */
+	bool coherence;			/* --coherence: slab/slab_coherence.c */
 };
 
 struct page_run;
@@ -59,6 +61,8 @@ struct page_run {
 	double ns_per_tick;
 	struct sb_threads threads;	/* the harness runner: start, stop flag */
 	struct page_alloc_stats begin, end;
+	int *cpus;			/* topology CPU of each thread */
+	struct slab_coh *coh;		/* --coherence: the traced run's result */
 };
 
 #define PAGE_USAGE								\
@@ -86,6 +90,9 @@ static int parse_options(struct page_opts *o, int argc, char **argv)
 			    "pcp drains above this many pages (default: allocator's)"),
 		SB_OPT_FORMAT(&o->format),
 		SB_OPT_EVENTS(&o->events),
+		SB_OPT_BOOL("coherence", &o->coherence,
+			    "trace the zone lock in a run before the measured one: per-op "
+			    "transfers/HITM/RFOs per site"),
 		SB_OPT_END,
 	};
 
@@ -233,7 +240,9 @@ static void thread_main(struct sb_threads *ts, int index)
 	sb_threads_start(ts);
 	cpu0 = thread_cpu_ns();
 	sb_counters_start(&t->ctr);
+	alloc_coherence_thread(t->id, true);
 	measure(t, runs, orders);
+	alloc_coherence_thread(t->id, false);
 	sb_counters_stop(&t->ctr);
 	t->t_end_ns = sb_now_ns();
 	t->cpu_ns = thread_cpu_ns() - cpu0;
@@ -251,7 +260,7 @@ static void stats_at_stop(struct sb_threads *ts)
 
 static void run_threads(struct page_run *r, int n)
 {
-	int cpus[n];
+	int *cpus = r->cpus;
 
 	sb_pin_cpus(&r->o->pin, r->topo, cpus, n);
 	for (int i = 0; i < n; i++) {
@@ -363,9 +372,25 @@ static void report_run(const struct page_run *r)
 	sb_report_f64(rep, "max_share", f.max_share);
 	sb_report_f64(rep, "cpu_time_s", cpu_ns / 1e9);
 	report_zone_lock(rep, r, ops / 1000.0);
+	alloc_coherence_report(rep, r->o->coherence ? r->coh : NULL);
 	report_disturbance(rep, r, ops, secs);
 	sb_report_print(rep, r->o->format, stdout);
 	sb_report_free(rep);
+}
+
+/* The traced child of --coherence: the zone lock's own count, then replay. */
+static int coherence_child_finish(struct page_run *r)
+{
+	uint64_t ops = 0, end = r->threads.start_ns;
+
+	for (int i = 0; i < r->o->threads; i++) {
+		ops += r->th[i].ops;
+		if (r->th[i].t_end_ns > end)
+			end = r->th[i].t_end_ns;
+	}
+	r->coh->lockstat_rmw[SLAB_COH_zone] = r->end.zone_lock.rmw - r->begin.zone_lock.rmw;
+	return alloc_coherence_child_finish(r->coh, r->topo, r->cpus, ops,
+					    (end - r->threads.start_ns) / 1e9);
 }
 
 /* Every page back and merged, no stamp damaged: else no report, exit 1. */
@@ -396,6 +421,8 @@ int cmd_page(int argc, char **argv)
 
 	if (parse_options(&o, argc, argv))
 		return 0;
+	if (o.coherence && alloc_coherence_parent(PAGE_CMD, argc, argv, &r.coh))
+		return 1;
 	r.topo = sb_topology_load(NULL, err, sizeof(err));
 	if (!r.topo) {
 		fprintf(stderr, "sheafbench page: SHEAFBENCH_TOPOLOGY: %s\n", err);
@@ -408,16 +435,24 @@ int cmd_page(int argc, char **argv)
 	}
 	r.ns_per_tick = sb_tsc_ns_per_tick();
 	r.th = aligned_alloc(64, sizeof(*r.th) * o.threads);
-	if (!r.th) {
+	r.cpus = calloc(o.threads, sizeof(*r.cpus));
+	if (!r.th || !r.cpus) {
 		fprintf(stderr, "sheafbench page: out of memory\n");
 		return 1;
 	}
 	memset(r.th, 0, sizeof(*r.th) * o.threads);
+	if (alloc_coherence_is_child() &&
+	    alloc_coherence_child_begin(PAGE_CMD, o.threads, &r.threads.stop, &r.coh))
+		return 1;
 	run_threads(&r, o.threads);
 	rc = check_run(&r);
-	if (!rc)
+	if (!rc && alloc_coherence_is_child())
+		rc = coherence_child_finish(&r);
+	else if (!rc)
 		report_run(&r);
 	page_alloc_exit();
+	free(r.coh);
+	free(r.cpus);
 	free(r.th);
 	sb_topology_free(r.topo);
 	return rc;

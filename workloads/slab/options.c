@@ -89,6 +89,9 @@ static void check_combination(struct slab_opts *o)
 			     o->threads, w->name, w->min_threads);
 	if (o->allocator != SLAB_ALLOC_SHEAF && w->sheaf_only)
 		sb_die_usage(SLAB_CMD, "--allocator: '%s' cannot run %s (sheaf only)", alloc, w->name);
+	if (o->allocator != SLAB_ALLOC_SHEAF && o->coherence)
+		sb_die_usage(SLAB_CMD, "--coherence: needs --allocator sheaf (only its lock "
+			     "sites are traced), not '%s'", alloc);
 	if (o->allocator != SLAB_ALLOC_SHEAF && o->nolock_fraction > 0)
 		sb_die_usage(SLAB_CMD, "--nolock-fraction: '%g' needs --allocator sheaf "
 			     "(no nolock API in %s)", o->nolock_fraction, alloc);
@@ -156,6 +159,9 @@ int slab_parse_options(struct slab_opts *o, int argc, char **argv)
 			    "no stamping, no latency sampling: for throughput comparisons"),
 		SB_OPT_FORMAT(&o->format),
 		SB_OPT_EVENTS(&o->events),
+		SB_OPT_BOOL("coherence", &o->coherence,
+			    "trace the lock sites in a run before the measured one: per-op "
+			    "transfers/HITM/RFOs per site"),
 		SB_OPT_END,
 	};
 

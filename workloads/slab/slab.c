@@ -92,7 +92,9 @@ static void thread_main(struct sb_threads *ts, int index)
 	sb_threads_start(ts);
 	cpu0 = thread_cpu_ns();
 	sb_counters_start(&t->ctr);
+	slab_coherence_thread(t, true);
 	w->measure(t);
+	slab_coherence_thread(t, false);
 	sb_counters_stop(&t->ctr);
 	t->t_end_ns = sb_now_ns();
 	t->cpu_ns = thread_cpu_ns() - cpu0;
@@ -106,6 +108,7 @@ static void thread_main(struct sb_threads *ts, int index)
 static void counters_at_stop(struct sb_threads *ts)
 {
 	slab_counters_end(ts->data);
+	slab_coherence_at_stop(ts->data);
 }
 
 /* Threads > CPUs wrap around the pin order (the topology does it). */
@@ -366,6 +369,7 @@ static int report_run(struct slab_run *r)
 	report_params(rep, r);
 	report_figures(rep, r, ops, secs);
 	slab_counters_report(rep, r, ops, secs);
+	slab_coherence_report(rep, r);
 	report_disturbance(rep, r, ops, secs);
 	report_baseline(rep, r, ops, secs);
 	sb_report_print(rep, r->o->format, stdout);
@@ -397,6 +401,8 @@ int cmd_slab(int argc, char **argv)
 
 	if (slab_parse_options(&o, argc, argv))
 		return 0;
+	if (slab_coherence_run(&r, argc, argv))
+		return 1;
 	w = slab_workloads[o.workload];
 	slab_adapter_check_active(o.allocator);
 	r.a = slab_adapter_get(o.allocator);
@@ -410,13 +416,24 @@ int cmd_slab(int argc, char **argv)
 	memset(r.th, 0, sizeof(*r.th) * r.nthreads);
 	slab_sheaf_init(&o, r.topo);
 	r.wl_cpus = place_threads(&r);
-	r.harness_ns_per_op = null_baseline_ns(&r);
+	/* the traced child reports coherence counts only: no baseline there */
+	r.harness_ns_per_op = slab_coherence_is_child() ? NAN : null_baseline_ns(&r);
 	if (w->setup && w->setup(&r))
+		return 1;
+	if (slab_coherence_is_child() && slab_coherence_child_begin(&r))
 		return 1;
 	slab_counters_begin(&r);
 	run_threads(&r, counters_at_stop, o.duration_ns);
-	rc = report_run(&r);
+	if (slab_coherence_is_child()) {
+		uint64_t ops;
+
+		collect(&r, &ops);
+		rc = slab_coherence_child_finish(&r, ops, measured_secs(&r));
+	} else {
+		rc = report_run(&r);
+	}
 	free(r.counters);
+	free(r.coh);
 	free(r.wl_cpus);
 	free(r.th);
 	if (slab_sheaf_exit(&o) && !rc) {

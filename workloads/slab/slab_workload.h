@@ -16,6 +16,7 @@
 #include <pthread.h>
 
 #include "allocator_list.h"
+#include "slab_coherence.h"
 #include "harness.h"
 #include "topology.h"
 
@@ -78,6 +79,7 @@ struct slab_opts {
 	int writes;			/* cache-scratch: write passes per object */
 	bool lean;			/* no stamping, no latency sampling */
 	struct sb_events events;	/* -e: counted per thread (default none) */
+	bool coherence;			/* --coherence: slab_coherence.c */
 };
 
 struct slab_run;
@@ -122,6 +124,7 @@ struct slab_run {
 	bool nolock_measured;
 	void *counters;			/* counters.c: snapshots of the allocator's stats */
 	double harness_ns_per_op;	/* the null baseline; NaN if not taken */
+	struct slab_coh *coh;		/* --coherence: the traced run's result */
 };
 
 struct slab_workload {
