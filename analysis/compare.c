@@ -207,7 +207,7 @@ static void section_free(struct section *sec)
 static void section_print(const struct section *sec, int nr_sections, FILE *out)
 {
 	if (nr_sections > 1)
-		fprintf(out, "== %s: %s\n\n", sec->res.dir, sec->res.machine);
+		fprintf(out, "== %s\n\n", sec->res.dir);
 	if (sec->res.emulated[0])
 		fprintf(out, "times emulated (%s): compare counts only\n\n", sec->res.emulated);
 	for (int i = 0; i < sec->n; i++) {
