@@ -41,6 +41,12 @@ head -1 "$tmp/ev/runs.csv" |
 [ "$(tail -n +2 "$tmp/ev/runs.csv" | grep -c ',1,1$')" -eq 4 ] || fail "not every row has the events: $(cat "$tmp/ev/runs.csv")"
 ls "$tmp/ev" | grep -q '^runs-' && fail "one header, yet more than one runs file"
 grep -q '^events *task-clock,context-switches$' "$tmp/ev/study.study" || fail "study.study lacks the events"
+# --resume keeps the events (study.study): the rows it adds have them too
+cp -r "$tmp/ev" "$tmp/res"
+head -3 "$tmp/ev/runs.csv" >"$tmp/res/runs.csv"
+"$sb" study --resume "$tmp/res" >/dev/null 2>&1 || fail "resume of a study made with -e failed"
+cmp -s "$tmp/ev/runs.csv" "$tmp/res/runs.csv" || fail "resume wrote other rows: $(cat "$tmp/res/runs.csv")"
+one_line_exit2 "resume with -e" "--resume" "$sb" study --resume "$tmp/res" -e task-clock
 grep -q '"emulated": null' "$tmp/ev/meta.json" || fail "native meta.json: emulated is not null"
 grep -q '"emulated_nodes": null' "$tmp/ev/meta.json" || fail "native meta.json: emulated_nodes is not null"
 
