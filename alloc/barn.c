@@ -80,9 +80,10 @@ struct slab_sheaf *barn_take_full(struct kmem_cache *s, struct node_barn *barn,
 	locked = barn_lock(s, barn, &ls, nolock);
 	full = locked ? sheaf_pop(&barn->full, &barn->nr_full) : NULL;
 	if (full && empty) {
-		if (barn->nr_empty < sa.barn_max_empty)
+		if (barn->nr_empty < sa.barn_max_empty) {
 			sheaf_push(&barn->empty, &barn->nr_empty, empty);
-		else
+			stat(s, STAT_barn_put);
+		} else
 			*spill = empty;
 	}
 	barn_unlock(s, barn, &ls, locked);
@@ -110,8 +111,10 @@ struct slab_sheaf *barn_take_empty(struct kmem_cache *s, struct node_barn *barn,
 	locked = barn_lock(s, barn, &ls, nolock);
 	if (locked) {
 		empty = sheaf_pop(&barn->empty, &barn->nr_empty);
-		if (empty && full)
+		if (empty && full) {
 			sheaf_push(&barn->full, &barn->nr_full, full);
+			stat(s, STAT_barn_put);
+		}
 	}
 	barn_unlock(s, barn, &ls, locked);
 	return empty;
@@ -128,6 +131,7 @@ void barn_put_full(struct kmem_cache *s, struct node_barn *barn, struct slab_she
 
 	barn_lock(s, barn, &ls, false);
 	sheaf_push(&barn->full, &barn->nr_full, sheaf);
+	stat(s, STAT_barn_put);
 	barn_unlock(s, barn, &ls, true);
 }
 
@@ -137,6 +141,7 @@ void barn_put_empty(struct kmem_cache *s, struct node_barn *barn, struct slab_sh
 
 	barn_lock(s, barn, &ls, false);
 	sheaf_push(&barn->empty, &barn->nr_empty, sheaf);
+	stat(s, STAT_barn_put);
 	barn_unlock(s, barn, &ls, true);
 }
 

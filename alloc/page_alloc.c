@@ -859,6 +859,21 @@ void page_alloc_read_stats(struct page_alloc_stats *out)
 	}
 }
 
+/* Adds one CPU's counters and lock sites to out (nodes' page figures untouched). */
+void page_alloc_read_stats_cpu(int cpu, struct page_alloc_stats *out)
+{
+	const struct page_pcpu *p;
+
+	if (cpu < 0 || cpu >= pa.nr_cpus)
+		return;
+	p = &pa.pcpu[cpu];
+#define PAGE_ALLOC_STAT_ADD(name) out->name += READ_ONCE(p->stat[STAT_##name]);
+	PAGE_ALLOC_STAT_ITEMS(PAGE_ALLOC_STAT_ADD)
+#undef PAGE_ALLOC_STAT_ADD
+	sb_lockstat_read_shared(&out->zone_lock, &p->zone_lock);
+	sb_lockstat_read_shared(&out->pcp_lock, &p->pcp_lock);
+}
+
 void page_alloc_read_zone(int node, struct page_zone_stats *out)
 {
 	struct zone *z;

@@ -200,6 +200,7 @@ static inline int page_to_nid(const struct page *page)
 /* page_alloc.c: counters, draining, checks (for tests and workloads) */
 void page_alloc_read_stats(struct page_alloc_stats *out);
 void page_alloc_read_zone(int node, struct page_zone_stats *out);
+void page_alloc_read_stats_cpu(int cpu, struct page_alloc_stats *out);
 void page_alloc_drain_all(void);	/* all pcp lists and deferred lists to the buddy; normal ctx */
 bool page_alloc_check_all_free(void);	/* drains, then every page free and fully merged; reports on stderr */
 /* Test hooks: hold/release a zone's lock as a normal-context caller would. */

@@ -88,6 +88,9 @@
 #define sheafalloc_drain_deferred SB_PSYM(sheafalloc_drain_deferred)
 #define obj_ext_recursion_max_depth SB_PSYM(obj_ext_recursion_max_depth)
 #define obj_ext_alloc_tag	SB_PSYM(obj_ext_alloc_tag)
+#define sheafalloc_nr_nodes	SB_PSYM(sheafalloc_nr_nodes)
+#define sheafalloc_stats_read_node SB_PSYM(sheafalloc_stats_read_node)
+#define kmem_cache_node_slab_pages SB_PSYM(kmem_cache_node_slab_pages)
 
 /* ---- init / exit ------------------------------------------------------ */
 
@@ -303,6 +306,7 @@ SB_ALLOC_API int obj_ext_recursion_max_depth(void);
 	X(barn_take_empty_miss)	/* barn had no empty sheaf */			\
 	X(barn_put_full_fail)	/* barn full list at its limit */		\
 	X(barn_put_empty_fail)	/* barn empty list at its limit: sheaf freed */	\
+	X(barn_put)		/* sheaves put into a barn (in an exchange or alone) */ \
 	X(sheaf_refill)		/* sheaf refilled from partial/new slabs */	\
 	X(sheaf_refill_fail)	/* refill got no object */			\
 	X(sheaf_flush)		/* sheaf flushed to the slabs */		\
@@ -355,5 +359,16 @@ SB_ALLOC_API void sheafalloc_stats_read(struct sheafalloc_stats *out);
 SB_ALLOC_API void kmem_cache_stats_read(struct kmem_cache *s, struct sheafalloc_stats *out);
 /* Per cache: objects in use, slabs, sheaves on CPUs and in barns, counters. */
 SB_ALLOC_API void sheafalloc_print_slabinfo(FILE *out);
+
+/*
+ * Per node (0..sheafalloc_nr_nodes()-1; 0 nodes before init): the counters
+ * counted on that node's CPUs, every cache; the nodes' sums are the totals of
+ * sheafalloc_stats_read().  out->page holds those CPUs' page-allocator
+ * counters and zone_lock/pcp_lock sites; its pages_free/pages_total stay 0.
+ */
+SB_ALLOC_API int sheafalloc_nr_nodes(void);
+SB_ALLOC_API void sheafalloc_stats_read_node(int node, struct sheafalloc_stats *out);
+/* Pages held by s's slabs on node (kmem_cache_info's nr_slabs is all nodes). */
+SB_ALLOC_API uint64_t kmem_cache_node_slab_pages(struct kmem_cache *s, int node);
 
 #endif /* SHEAFALLOC_H */

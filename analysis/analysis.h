@@ -119,6 +119,7 @@ struct sb_rundir {
 	struct sb_csv_doc **docs;	/* runs.csv, runs-*.csv */
 	int nr_docs;
 	char machine[256];	/* "CPU model (N CPUs, kernel K, no PMU)" */
+	char emulated[32];	/* meta.json's "emulated" ("qemu-tcg"), "" natively */
 };
 /* Returns 0, or -1 with err "FILE:LINE: ..." (or "DIR: ..."). */
 int sb_rundir_load(const char *dir, struct sb_rundir *res, char *err, size_t errlen);

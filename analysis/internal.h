@@ -27,6 +27,8 @@ bool sb_is_decimal(const char *s);	/* plain decimal notation, no hex/inf/nan */
 
 /* meta.c: "CPU model (N CPUs, kernel K, no PMU)" from DIR/meta.json. */
 void sb_meta_describe_machine(const char *dir, char *out, size_t len);
+/* meta.json's "emulated" (what ran the guest: "qemu-tcg"), or "" natively. */
+void sb_meta_emulated(const char *dir, char *out, size_t len);
 
 /* group.c: levels, key columns and the cells of one metric (sb_cmp_build's middle). */
 int sb_cmp_group(struct sb_cmp *cmp, const struct sb_cmp_opts *o, int bc, int mc,

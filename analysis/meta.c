@@ -43,7 +43,10 @@ void sb_meta_describe_machine(const char *dir, char *out, size_t len)
 	static const char *const nr_keys[] = { "nr_cpus_online", "nr_cpus", NULL };
 	static const char *const kern_keys[] = { "kernel", "kernel_release", "uname_r", NULL };
 	static const char *const pmu_keys[] = { "pmu_available", "pmu", NULL };
+	static const char *const emu_keys[] = { "emulated", NULL };
+	static const char *const emu_nodes_keys[] = { "emulated_nodes", NULL };
 	char path[4096], cpu[128] = "unknown CPU", nr[16] = "?", kern[96] = "?", pmu[16] = "";
+	char emu[32], nodes[16];
 	char *json;
 
 	snprintf(path, sizeof(path), "%s/meta.json", dir);
@@ -57,6 +60,26 @@ void sb_meta_describe_machine(const char *dir, char *out, size_t len)
 	if (meta_get(json, kern_keys, kern, sizeof(kern)))
 		kernel_release(kern);
 	meta_get(json, pmu_keys, pmu, sizeof(pmu));
-	snprintf(out, len, "%s (%s CPUs, kernel %s, %s)", cpu, nr, kern, pmu_words(pmu));
+	if (meta_get(json, emu_keys, emu, sizeof(emu))) {
+		/* a guest is another machine than its host: never one section */
+		if (!meta_get(json, emu_nodes_keys, nodes, sizeof(nodes)))
+			snprintf(nodes, sizeof(nodes), "?");
+		snprintf(out, len, "%s (%s CPUs, kernel %s, %s; emulated %s, %s nodes)", cpu, nr,
+			 kern, pmu_words(pmu), emu, nodes);
+	} else {
+		snprintf(out, len, "%s (%s CPUs, kernel %s, %s)", cpu, nr, kern, pmu_words(pmu));
+	}
+	free(json);
+}
+
+void sb_meta_emulated(const char *dir, char *out, size_t len)
+{
+	static const char *const keys[] = { "emulated", NULL };
+	char path[4096], *json;
+
+	snprintf(path, sizeof(path), "%s/meta.json", dir);
+	json = sb_read_text_file(path);
+	if (!json || !meta_get(json, keys, out, len))
+		*out = '\0';
 	free(json);
 }

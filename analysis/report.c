@@ -427,6 +427,10 @@ static void machine_section(const struct sb_rundir *res, FILE *out)
 	char *json;
 
 	fprintf(out, "## Machine\n\n%s\n\n", res->machine);
+	if (res->emulated[0])
+		fprintf(out, "**times emulated (%s): compare counts only** - the runs were made in a "
+			"guest (scripts/numa-vm.sh); its times say nothing about a real machine.\n\n",
+			res->emulated);
 	snprintf(path, sizeof(path), "%s/meta.json", res->dir);
 	json = sb_read_text_file(path);
 	if (!json) {
@@ -440,27 +444,60 @@ static void machine_section(const struct sb_rundir *res, FILE *out)
 	free(json);
 }
 
-static void block_section(const struct sb_rundir *res, const struct sb_csv_doc *doc,
-			  const struct sb_cmp_opts *o, FILE *out)
-{
+/*
+ * Every comparison table of the report, built first and decided as one
+ * family (Benjamini-Hochberg over all their ratio cells), then printed: the
+ * summary's tallies and the blocks read the same verdicts, and the report's
+ * number of tables does not raise its share of false marks.
+ */
+struct report_table {
+	const struct sb_csv_doc *doc;
+	const char *metric;
+	bool seed;		/* by pattern against ttl: the summary tallies it */
+	bool built;
 	struct sb_cmp cmp;
-	char err[1024];
+	char err[1024];		/* !built: why not compared */
+};
+
+struct report_tables {
+	struct report_table *t;
+	int n, cap;
+	int nr_cells;		/* the family's size */
+};
+
+/*
+ * Besides throughput, the costs the ttl/sb argument is about: RMWs on the lock
+ * word, the plain reads a failed test-first trylock adds (qspin, ticket), and
+ * lock_stat's acquisition bounces.
+ */
+/* lock --coherence: line transfers per contended acquisition, the seed's own unit */
+#define SEED_COHERENCE_METRIC	"xfers_per_con_acq"
+
+static const char *const cost_metrics[] = {
+	"rmw_per_acq", "test_reads_per_acq", "acq_bounces_per_acq", NULL
+};
+
+static void table_add(struct report_tables *rt, const struct sb_csv_doc *doc,
+		      const struct sb_cmp_opts *o, bool seed)
+{
+	struct report_table *t;
 
 	if (!o->metric || !sb_runs_has_figure(doc, o->metric) || !doc->nr_rows)
 		return;
-	if (sb_cmp_build(doc, o, &cmp, err, sizeof(err)) < 0) {
-		fprintf(out, "%s: not compared: %s\n\n", o->metric, err);
-		return;
+	if (rt->n == rt->cap) {
+		rt->cap = rt->cap ? 2 * rt->cap : 8;
+		rt->t = sb_xrealloc(rt->t, (size_t)rt->cap * sizeof(*rt->t));
 	}
-	fprintf(out, "### %s: %s by %s\n\n```\n", cmp.workload, o->metric, cmp.by);
-	sb_cmp_print_text(&cmp, res->machine, out);
-	fprintf(out, "```\n\n");
-	sb_cmp_free(&cmp);
+	t = &rt->t[rt->n++];
+	memset(t, 0, sizeof(*t));
+	t->doc = doc;
+	t->metric = o->metric;
+	t->seed = seed;
+	t->built = sb_cmp_build(doc, o, &t->cmp, t->err, sizeof(t->err)) >= 0;
 }
 
 /* Allocator comparison against glibc malloc, what users have by default. */
-static void allocator_section(const struct sb_rundir *res, const struct sb_csv_doc *doc,
-			      FILE *out)
+static void allocator_table(struct report_tables *rt, const struct sb_csv_doc *doc)
 {
 	struct sb_cmp_opts o = { .metric = sb_runs_throughput_metric(doc), .by = "allocator" };
 	int c = sb_csv_col(doc, "allocator");
@@ -471,40 +508,66 @@ static void allocator_section(const struct sb_rundir *res, const struct sb_csv_d
 	for (int r = 0; r < doc->nr_rows; r++)
 		glibc |= !strcmp(sb_csv_cell(doc, r, c), "glibc");
 	o.baseline = glibc ? "glibc" : NULL;
-	block_section(res, doc, &o, out);
+	table_add(rt, doc, &o, false);
 }
 
-/*
- * Besides throughput, the costs the ttl/sb argument is about: RMWs on the lock
- * word, the plain reads a failed test-first trylock adds (qspin, ticket), and
- * lock_stat's acquisition bounces.
- */
-static const char *const cost_metrics[] = {
-	"rmw_per_acq", "test_reads_per_acq", "acq_bounces_per_acq", NULL
-};
-
-static void blocks_section(const struct sb_rundir *res, FILE *out)
+static void tables_build(const struct sb_rundir *res, struct report_tables *rt)
 {
-	const char *const *metrics = cost_metrics;
+	struct sb_cmp **ptrs;
+	int n = 0;
 
-	fprintf(out, "## Comparisons (paste-ready for a changelog)\n\n");
+	memset(rt, 0, sizeof(*rt));
 	for (int i = 0; i < res->nr_docs; i++) {
 		const struct sb_csv_doc *doc = res->docs[i];
-		struct sb_cmp_opts o = { .metric = sb_runs_throughput_metric(doc) };
+		struct sb_cmp_opts o = { .metric = SEED_COHERENCE_METRIC };
 
-		block_section(res, doc, &o, out);
-		for (int m = 0; metrics[m]; m++) {
-			o.metric = metrics[m];
-			block_section(res, doc, &o, out);
+		table_add(rt, doc, &o, true);	/* first where present: nothing if absent */
+		o.metric = sb_runs_throughput_metric(doc);
+		table_add(rt, doc, &o, true);
+		for (int m = 0; cost_metrics[m]; m++) {
+			o.metric = cost_metrics[m];
+			table_add(rt, doc, &o, true);
 		}
-		allocator_section(res, doc, out);
+		allocator_table(rt, doc);
+	}
+	ptrs = sb_xcalloc(rt->n ? rt->n : 1, sizeof(*ptrs));
+	for (int i = 0; i < rt->n; i++)
+		if (rt->t[i].built)
+			ptrs[n++] = &rt->t[i].cmp;
+	sb_cmp_decide(ptrs, n);
+	if (n)
+		rt->nr_cells = ptrs[0]->fam.size;
+	free(ptrs);
+}
+
+static void tables_free(struct report_tables *rt)
+{
+	for (int i = 0; i < rt->n; i++)
+		if (rt->t[i].built)
+			sb_cmp_free(&rt->t[i].cmp);
+	free(rt->t);
+}
+
+static void blocks_section(const struct sb_rundir *res, const struct report_tables *rt,
+			   FILE *out)
+{
+	fprintf(out, "## Comparisons (paste-ready for a changelog)\n\n");
+	for (int i = 0; i < rt->n; i++) {
+		const struct report_table *t = &rt->t[i];
+
+		if (!t->built) {
+			fprintf(out, "%s: not compared: %s\n\n", t->metric, t->err);
+			continue;
+		}
+		fprintf(out, "### %s: %s by %s\n\n```\n", t->cmp.workload, t->metric, t->cmp.by);
+		sb_cmp_print_text(&t->cmp, res->machine, out);
+		fprintf(out, "```\n\n");
 	}
 }
 
 /* ---- the seed's question: is sb (or tro) better than ttl? ---- */
 
 #define SEED_BASELINE	"ttl"
-#define SEED_COHERENCE_METRIC	"xfers_per_con_acq"	/* lock --coherence */
 
 /* The patterns set against ttl: every other one but the lock() control (id 0). */
 static bool is_challenger(const char *level)
@@ -617,29 +680,9 @@ static void xfers_sentence(const struct sb_cmp *cmp, int l, FILE *out)
 	fprintf(out, ").\n");
 }
 
-static void summary_of_doc(const struct sb_csv_doc *doc, const char *metric, FILE *out)
+/* Verdicts of the tables against ttl by pattern, decided with the whole report. */
+static void summary_section(const struct report_tables *rt, FILE *out)
 {
-	struct sb_cmp_opts o = { .metric = metric, .baseline = SEED_BASELINE };
-	struct sb_cmp cmp;
-	char err[1024];
-
-	if (!metric || !sb_runs_has_figure(doc, metric) ||
-	    sb_cmp_build(doc, &o, &cmp, err, sizeof(err)) < 0)
-		return;
-	for (int l = 0; l < cmp.nr_levels; l++)
-		if (l != cmp.base && is_challenger(cmp.levels[l])) {
-			tally_line(&cmp, l, out);
-			if (!strcmp(metric, SEED_COHERENCE_METRIC))
-				xfers_sentence(&cmp, l, out);
-		}
-	sb_cmp_free(&cmp);
-}
-
-/* Verdict counts over all configurations, per workload: the answer at a glance. */
-static void summary_section(const struct sb_rundir *res, FILE *out)
-{
-	const char *const *metrics = cost_metrics;
-
 	fprintf(out, "## " SEED_BASELINE " against ");
 	print_challengers(out);
 	fprintf(out, ", in short\n\n"
@@ -647,15 +690,18 @@ static void summary_section(const struct sb_rundir *res, FILE *out)
 		" read-only wait (tro)?  Verdicts over every configuration below"
 		" (undecided: too few paired reps for any verdict, or a zero ttl"
 		" median):\n\n");
-	for (int i = 0; i < res->nr_docs; i++) {
-		const struct sb_csv_doc *doc = res->docs[i];
+	for (int i = 0; i < rt->n; i++) {
+		const struct sb_cmp *cmp = &rt->t[i].cmp;
 
-		/* line transfers per contended acquisition first: the seed's own unit */
-		if (sb_runs_has_figure(doc, SEED_COHERENCE_METRIC))
-			summary_of_doc(doc, SEED_COHERENCE_METRIC, out);
-		summary_of_doc(doc, sb_runs_throughput_metric(doc), out);
-		for (int m = 0; metrics[m]; m++)
-			summary_of_doc(doc, metrics[m], out);
+		if (!rt->t[i].built || !rt->t[i].seed || strcmp(cmp->levels[cmp->base], SEED_BASELINE))
+			continue;
+		for (int l = 0; l < cmp->nr_levels; l++) {
+			if (l == cmp->base || !is_challenger(cmp->levels[l]))
+				continue;
+			tally_line(cmp, l, out);
+			if (!strcmp(rt->t[i].metric, SEED_COHERENCE_METRIC))
+				xfers_sentence(cmp, l, out);
+		}
 	}
 	fprintf(out, "\n");
 }
@@ -735,18 +781,25 @@ static void runs_section(const struct sb_rundir *res, FILE *out)
 static void write_body(const struct sb_rundir *res, FILE *out)
 {
 	const char *name = strrchr(res->dir, '/');
+	struct report_tables rt;
+
+	tables_build(res, &rt);
 
 	fprintf(out, "# sheafbench results: %s\n\n", name ? name + 1 : res->dir);
 	fprintf(out, "Medians of the repetitions with 95%% percentile-bootstrap intervals;"
 		" ratios are medians of the per-rep ratios (paired) with exact sign-test"
 		" intervals, and a ratio gets a verdict only when it survives"
-		" Benjamini-Hochberg (FDR %.0f%%) over the ratios of its table; each '='"
-		" shows the smallest change it would have detected.\n\n", 100 * SB_VD_FDR);
+		" Benjamini-Hochberg (FDR %.0f%%) over the ratios of every table of this"
+		" report together, one family (%d ratio%s; each table's header repeats"
+		" the family), so adding tables does not add false marks; each '='"
+		" shows the smallest change it would have detected.\n\n", 100 * SB_VD_FDR,
+		rt.nr_cells, rt.nr_cells == 1 ? "" : "s");
 	machine_section(res, out);
-	summary_section(res, out);
-	blocks_section(res, out);
+	summary_section(&rt, out);
+	blocks_section(res, &rt, out);
 	plots_section(res, out);
 	runs_section(res, out);
+	tables_free(&rt);
 }
 
 int sb_report_write(const struct sb_rundir *res, char *err, size_t errlen)

@@ -87,6 +87,7 @@ int sb_rundir_load(const char *dir, struct sb_rundir *res, char *err, size_t err
 	} else if (S_ISDIR(st.st_mode)) {
 		rc = load_dir(res, dir, err, errlen);
 		sb_meta_describe_machine(dir, res->machine, sizeof(res->machine));
+		sb_meta_emulated(dir, res->emulated, sizeof(res->emulated));
 	} else {
 		/* a single runs file: its directory holds meta.json */
 		char *slash = strrchr(res->dir, '/');
@@ -97,6 +98,7 @@ int sb_rundir_load(const char *dir, struct sb_rundir *res, char *err, size_t err
 		else
 			strcpy(res->dir, ".");
 		sb_meta_describe_machine(res->dir, res->machine, sizeof(res->machine));
+		sb_meta_emulated(res->dir, res->emulated, sizeof(res->emulated));
 	}
 	if (rc)
 		sb_rundir_free(res);

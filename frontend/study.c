@@ -26,7 +26,7 @@
 
 struct study_opts {
 	const char *study;	/* name or path */
-	const char *duration, *out, *resume, *perf_events;
+	const char *duration, *out, *resume, *perf_events, *events;
 	int reps;		/* 0: the study's own */
 	uint64_t seed;
 	bool has_seed, perf_stat, c2c, dry_run;
@@ -38,6 +38,7 @@ static const char study_usage[] =
 	"usage: sheafbench study [STUDY|FILE] [--reps N] [--duration D] [--out DIR]\n"
 	"                        [--resume DIR] [--perf-stat] [--perf-events LIST] [--c2c]\n"
 	"                        [--seed N] [--dry-run] [--until PCT [--budget D]]\n"
+	"                        [-e|--events LIST]\n"
 	"\n"
 	"Runs every variant of a study file (STUDY: share/sheafbench/studies/STUDY.study,\n"
 	"default 'quick') N times, interleaved (all variants of rep 1, then rep 2, ...;\n"
@@ -53,6 +54,18 @@ static void duration_arg(const char *cmd, const char *opt, const char *val, void
 {
 	if (!sb_parse_duration_ns(cmd, opt, val))
 		sb_die_usage(cmd, "%s: '%s' must be more than 0", opt, val);
+	*(const char **)data = val;
+}
+
+/*
+ * -e/--events: every name must resolve here (perf's generic names, libpfm4),
+ * else one line and exit 2 before any run; passed on as `-e LIST` to every run.
+ */
+static void events_arg(const char *cmd, const char *opt, const char *val, void *data)
+{
+	struct sb_events ev;
+
+	sb_events_parse(cmd, opt, val, &ev);
 	*(const char **)data = val;
 }
 
@@ -99,6 +112,10 @@ static void parse_opts(int argc, char **argv, struct study_opts *o)
 		SB_OPT_STRING("perf-events", &o->perf_events, "LIST",
 			      "event list for --perf-stat, which it implies (default\n"
 			      SB_STUDY_PERF_EVENTS ")"),
+		{ .type = SB_OPTT_CALLBACK, .name = "events", .short_name = 'e', .metavar = "LIST",
+		  .value = &o->events, .fn = events_arg,
+		  .help = "events every run counts per thread (workers' -e; perf's or libpfm4's "
+			  "names): extra perf_* columns" },
 		SB_OPT_BOOL("c2c", &o->c2c,
 			    "one `perf c2c record` per variant after the runs (needs a PMU)"),
 		SB_OPT_CALLBACK("seed", "N", seed_arg, o,
@@ -175,10 +192,11 @@ static void load_study(struct study_opts *o, struct sb_study *st)
 	char err[512], *path;
 
 	if (o->resume) {
-		if (o->study || o->reps || o->duration || o->has_seed || o->out || o->perf_stat)
+		if (o->study || o->reps || o->duration || o->has_seed || o->out || o->perf_stat ||
+		    o->events)
 			sb_die_usage("study", "--resume: '%s' takes no STUDY, --reps, --duration, "
-				     "--seed, --out or --perf-stat (they are in its study.study)",
-				     o->resume);
+				     "--seed, --out, --perf-stat or --events (they are in its "
+				     "study.study)", o->resume);
 		if (asprintf(&path, "%s/study.study", o->resume) < 0)
 			exit(1);
 	} else {
@@ -217,6 +235,10 @@ static void apply_overrides(const struct study_opts *o, struct sb_study *st)
 	}
 	if (o->c2c)
 		st->c2c = true;
+	if (o->events) {
+		free(st->events);
+		st->events = strdup(o->events);
+	}
 }
 
 /* Does `--help` text mention option --key as a whole word? */
@@ -262,6 +284,13 @@ static void probe_lines(struct sb_study_ctx *c, char **skipped)
 		}
 		c->lines[r].available = true;
 		c->lines[r].takes_duration = help_lists(ch.out, "duration");
+		c->lines[r].takes_events = help_lists(ch.out, "events");
+		if (c->st.events && !c->lines[r].takes_events) {
+			fprintf(stderr, "sheafbench study: --events: workload '%s' (%s:%d) takes no "
+				"-e/--events (allowed with: lock, slab, page)\n", run->workload,
+				c->st.path, run->line);
+			exit(2);
+		}
 		for (int a = 0; a < run->nr_axes; a++) {
 			const char *key = run->axes[a].key;
 
@@ -468,6 +497,11 @@ int cmd_study(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	load_study(&o, &c.st);
 	apply_overrides(&o, &c.st);
+	if (c.st.events) {		/* from the study file too: checked before any run */
+		struct sb_events ev;
+
+		sb_events_parse("study", "events", c.st.events, &ev);
+	}
 	c.perf_events = c.st.perf_events ? c.st.perf_events : SB_STUDY_PERF_EVENTS;
 	c.nr_variants = sb_study_expand(&c.st, &c.variants);
 	if (sb_study_check_unique(&c.st, c.variants, c.nr_variants, err, sizeof(err))) {

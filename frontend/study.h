@@ -47,6 +47,7 @@ struct sb_study {
 	bool has_seed;
 	bool perf_stat;		/* "perf-stat on": wrap runs in perf stat */
 	char *perf_events;	/* "perf-events a,b": NULL = SB_STUDY_PERF_EVENTS */
+	char *events;		/* "events a,b": -e for every worker (counted in process); NULL: none */
 	bool c2c;		/* "c2c on": one perf c2c record per variant */
 	struct sb_study_run *runs;
 	int nr_runs;
@@ -135,6 +136,7 @@ struct sb_study_line {		/* one run line, as probed with `<workload> --help` */
 	bool available;		/* the workload is built into this sheafbench */
 	bool takes_duration;	/* its --help lists --duration */
 	bool sets_duration;	/* the run line has its own duration= axis */
+	bool takes_events;	/* its --help lists -e/--events */
 };
 struct sb_study_ctx {
 	struct sb_study st;

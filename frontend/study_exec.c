@@ -62,11 +62,15 @@ int sb_study_argv(const struct sb_study_ctx *c, const struct sb_study_variant *v
 			argv[n++] = (char *)pre[i];
 	}
 	argv[n++] = (char *)c->exe;
-	for (int i = 0; i < v->nr_args && n < SB_STUDY_MAX_ARGS - 5; i++)
+	for (int i = 0; i < v->nr_args && n < SB_STUDY_MAX_ARGS - 7; i++)
 		argv[n++] = v->args[i];
 	if (c->st.duration && line->takes_duration && !line->sets_duration) {
 		argv[n++] = "--duration";
 		argv[n++] = c->st.duration;
+	}
+	if (c->st.events) {		/* every line takes it: probe_lines() checked */
+		argv[n++] = "-e";
+		argv[n++] = c->st.events;
 	}
 	argv[n++] = "--format";
 	argv[n++] = "csv";

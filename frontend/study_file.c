@@ -32,7 +32,7 @@ struct parse_state {
 	char *err;
 	size_t errlen;
 	bool seen_name, seen_reps, seen_duration, seen_seed;
-	bool seen_perf_stat, seen_perf_events, seen_c2c;
+	bool seen_perf_stat, seen_perf_events, seen_c2c, seen_events;
 };
 
 static int parse_error(struct parse_state *ps, const char *fmt, ...)
@@ -232,9 +232,15 @@ static int parse_setting(struct parse_state *ps, struct sb_study *st, char **tok
 			return parse_error(ps, "bad value '%s' for 'perf-events' (perf event list)",
 					   tok[1]);
 		st->perf_events = sb_xstrdup(tok[1]);
+	} else if (!strcmp(tok[0], "events")) {
+		if (parse_single(ps, tok, ntok, &ps->seen_events))
+			return -1;
+		if (strpbrk(tok[1], "\"'"))
+			return parse_error(ps, "bad value '%s' for 'events' (event list)", tok[1]);
+		st->events = sb_xstrdup(tok[1]);
 	} else {
 		return parse_error(ps, "unknown key '%s' (allowed: name reps duration seed "
-				   "perf-stat perf-events c2c run)", tok[0]);
+				   "perf-stat perf-events events c2c run)", tok[0]);
 	}
 	return 0;
 }
@@ -349,6 +355,7 @@ void sb_study_free(struct sb_study *st)
 	free(st->name);
 	free(st->duration);
 	free(st->perf_events);
+	free(st->events);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -364,6 +371,8 @@ void sb_study_write(const struct sb_study *st, FILE *out)
 		fprintf(out, "perf-stat on\n");
 	if (st->perf_events)
 		fprintf(out, "perf-events %s\n", st->perf_events);
+	if (st->events)
+		fprintf(out, "events    %s\n", st->events);
 	if (st->c2c)
 		fprintf(out, "c2c       on\n");
 	for (int r = 0; r < st->nr_runs; r++) {

@@ -110,6 +110,23 @@ static char *cpu_model(void)
 	return model;
 }
 
+/*
+ * Set by scripts/numa-vm.sh in its guest: times there are emulated (TCG) and
+ * must never be read as this kind of machine's; the guest's node count too.
+ */
+static void write_emulation(FILE *f)
+{
+	const char *how = getenv("SHEAFBENCH_EMULATED"), *nodes = getenv("SHEAFBENCH_VM_NODES");
+	char *end = NULL;
+	long n = nodes ? strtol(nodes, &end, 10) : 0;
+
+	json_field(f, "emulated", how && *how ? how : NULL);
+	if (how && *how && end && end != nodes && !*end && n > 0)
+		fprintf(f, "  \"emulated_nodes\": %ld,\n", n);
+	else
+		fputs("  \"emulated_nodes\": null,\n", f);
+}
+
 static void write_machine(FILE *f, const char *exe)
 {
 	struct utsname u;
@@ -138,6 +155,7 @@ static void write_machine(FILE *f, const char *exe)
 			 u.machine);
 		json_field(f, "kernel", kernel);
 	}
+	write_emulation(f);
 	s = first_line_of("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
 	json_field(f, "cpufreq_governor", s);
 	if (!s)

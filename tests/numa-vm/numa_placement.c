@@ -167,12 +167,12 @@ static void check_pages(const struct sb_topology *topo, int nr_nodes)
 
 /*
  * Zone locks are per node: with node n's zone lock held, alloc_pages_nolock()
- * of an order the per-CPU lists do not serve fails on n and succeeds, on its
- * own node, everywhere else.
+ * of an order the per-CPU lists do not serve (main() keeps them to order 0)
+ * fails on n and succeeds, on its own node, everywhere else.
  */
 static void check_zone_locks(const struct sb_topology *topo, int nr_nodes)
 {
-	const unsigned int order = 3;	/* above the default pcp orders: zone only */
+	const unsigned int order = 3;	/* nolock's largest; above pcp_orders 1: zone only */
 
 	pin_to_node(topo, 0);
 	for (int held = 0; held < nr_nodes; held++) {
@@ -229,6 +229,7 @@ static void check_remote_free(const struct sb_topology *topo, int nr_nodes)
 
 int main(void)
 {
+	struct sheafalloc_config cfg;
 	const struct sb_topology *topo;
 	int nr_nodes;
 
@@ -239,7 +240,9 @@ int main(void)
 		return SKIP_STATUS;
 	}
 	unsetenv("SHEAFBENCH_TOPOLOGY");	/* the real nodes, not a synthetic view */
-	CHECK(sheafalloc_init(NULL) == 0);
+	sheafalloc_config_init(&cfg);
+	cfg.page.pcp_orders = 1;	/* order > 0 straight to the zone: check_zone_locks */
+	CHECK(sheafalloc_init(&cfg) == 0);
 	topo = sheafalloc_topology();
 	nr_nodes = sb_topology_nr_nodes(topo);
 	check_topology(topo, nr_nodes);

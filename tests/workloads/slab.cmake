@@ -40,6 +40,12 @@ endforeach()
 slab_test(slab_remote_two_nodes cross-node $<TARGET_FILE:sheafbench-sb> slab remote ${SLAB_QUICK} --threads 4)
 set_tests_properties(slab_remote_two_nodes PROPERTIES
   ENVIRONMENT "SHEAFBENCH_TOPOLOGY=pack:2 numa:1 core:2 pu:1")
+# Per-node columns sum to the whole-run ones (remote, and nmi for the nolock sites).
+foreach(w remote nmi)
+  slab_test(slab_${w}_per_node per-node $<TARGET_FILE:sheafbench-sb> slab ${w} ${SLAB_QUICK} --threads 4)
+  set_tests_properties(slab_${w}_per_node PROPERTIES
+    ENVIRONMENT "SHEAFBENCH_TOPOLOGY=pack:2 numa:1 core:2 pu:1")
+endforeach()
 
 # Bad input: one line on stderr, exit 2, nothing on stdout.
 set(SLAB_BAD_ARGS

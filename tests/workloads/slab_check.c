@@ -265,6 +265,58 @@ static int check_lean(const struct output *o, const struct csv *c)
 	return check_baseline(o, c, true);
 }
 
+/* Figures split by node: columns <fig>_node0..<fig>_node<nodes-1> sum to <fig>. */
+static const char *const per_node_figures[] = {
+	"remote_frees_per_kop", "barn_hits_per_kop", "barn_puts_per_kop", "barn_misses_per_kop",
+	"trylock_fails_per_kop_pcs", "trylock_fails_per_kop_barn", "trylock_fails_per_kop_list",
+	"trylock_fails_per_kop_zone", "slab_pages", NULL,
+};
+
+/* %.4g cells: each node's rounding adds up (no libm here) */
+static double tol(double a, double b)
+{
+	return 1e-3 * (a > b ? a : b) + 1e-9;
+}
+
+static int check_per_node_sum(const struct output *o, const struct csv *c, const char *fig,
+			      int nodes)
+{
+	double total = strtod(cell(c, fig), NULL), sum = 0;
+	char col[96], msg[200];
+
+	for (int n = 0; n <= nodes; n++) {
+		snprintf(col, sizeof(col), "%s_node%d", fig, n);
+		if (n == nodes)
+			return cell(c, col) ? fail(o, "%s: one node too many", col) : 0;
+		if (!is_number(cell(c, col)))
+			return fail(o, "%s: missing or not a number", col);
+		sum += strtod(cell(c, col), NULL);
+		if (n == nodes - 1 && (sum - total > tol(sum, total) || total - sum > tol(sum, total))) {
+			snprintf(msg, sizeof(msg), "%s: nodes sum to %g, the whole run says %g",
+				 fig, sum, total);
+			return fail(o, "%s", msg);
+		}
+	}
+	return 0;
+}
+
+static int check_per_node(const struct output *o, const struct csv *c)
+{
+	int nodes = cell(c, "nodes") ? atoi(cell(c, "nodes")) : 0;
+	int rc = 0;
+
+	if (nodes < 2)
+		return fail(o, "%s", "expected nodes >= 2 (a two-node topology or a multi-node kernel)");
+	for (int i = 0; per_node_figures[i] && !rc; i++)
+		rc = check_per_node_sum(o, c, per_node_figures[i], nodes);
+	if (!rc && !strcmp(cell(c, "workload"), "remote") &&
+	    !(strtod(cell(c, "remote_frees_per_kop"), NULL) > 0))
+		rc = fail(o, "%s", "no free crossed nodes on a multi-node topology");
+	if (!rc && !(strtod(cell(c, "slab_pages"), NULL) > 0))
+		rc = fail(o, "%s", "slab_pages: no slab page at the end of the run");
+	return rc;
+}
+
 static int check_report(const struct output *o, const char *mode)
 {
 	struct csv c;
@@ -292,6 +344,8 @@ static int check_report(const struct output *o, const char *mode)
 		rc = check_baseline(o, &c, true);
 	if (!rc && !strcmp(mode, "no-baseline"))
 		rc = check_baseline(o, &c, false);
+	if (!rc && !strcmp(mode, "per-node"))
+		rc = check_per_node(o, &c);
 	if (!rc && !strcmp(mode, "cross-node") && !(strtod(cell(&c, "remote_frees_per_kop"), NULL) > 0))
 		rc = fail(o, "%s", "no free crossed nodes on a two-node topology");
 	free(copy);
@@ -327,8 +381,8 @@ int main(int argc, char **argv)
 	int rc;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: slab_check slab|lean|baseline|no-baseline|cross-node|nmi|page|slabinfo|usage|"
-			"missing -- CMD...\n");
+		fprintf(stderr, "usage: slab_check slab|lean|baseline|no-baseline|cross-node|per-node|nmi|"
+			"page|slabinfo|usage|missing -- CMD...\n");
 		return 2;
 	}
 	mode = argv[1];

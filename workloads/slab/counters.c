@@ -13,6 +13,7 @@
 
 struct counter_snaps {
 	struct sheafalloc_stats begin, end;
+	struct slab_node_snaps *nodes;	/* counters_node.c, in the same allocation */
 };
 
 static const unsigned int kmalloc_bucket_sizes[KMALLOC_NR_BUCKETS] = {
@@ -25,9 +26,11 @@ void slab_counters_begin(struct slab_run *r)
 
 	if (!r->a->has_stats)
 		return;
-	c = calloc(1, sizeof(*c));
+	c = calloc(1, sizeof(*c) + slab_node_snaps_size(sb_topology_nr_nodes(r->topo)));
 	if (!c)
 		slab_die_oom(sizeof(*c));
+	c->nodes = (struct slab_node_snaps *)(c + 1);
+	slab_node_counters_begin(c->nodes, sb_topology_nr_nodes(r->topo));
 	sheafalloc_stats_read(&c->begin);
 	r->counters = c;
 }
@@ -36,8 +39,10 @@ void slab_counters_end(struct slab_run *r)
 {
 	struct counter_snaps *c = r->counters;
 
-	if (c)
+	if (c) {
 		sheafalloc_stats_read(&c->end);
+		slab_node_counters_end(c->nodes);
+	}
 }
 
 #define DELTA(field)	((double)(c->end.field - c->begin.field))
@@ -150,11 +155,14 @@ void slab_counters_report(struct sb_report *rep, const struct slab_run *r, uint6
 	if (!c) {
 		for (int i = 0; na_columns[i]; i++)
 			sb_report_na(rep, na_columns[i]);
+		slab_node_counters_na(rep, sb_topology_nr_nodes(r->topo));
 		return;
 	}
 	report_paths(rep, c, (ops + r->handler_calls) / 1000.0);
 	report_lock_sites(rep, c);
 	report_nolock(rep, r, c, secs);
+	slab_node_counters_report(rep, c->nodes, &c->begin, &c->end,
+				  (ops + r->handler_calls) / 1000.0);
 }
 
 /*

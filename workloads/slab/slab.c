@@ -105,10 +105,15 @@ static void thread_main(struct sb_threads *ts, int index)
 		w->drain(t);
 }
 
+/*
+ * The coherence snapshot first: reading the per-node figures takes each cache's
+ * list_lock and barn lock from this untraced thread, which the traced-RMW
+ * check must not count.
+ */
 static void counters_at_stop(struct sb_threads *ts)
 {
-	slab_counters_end(ts->data);
 	slab_coherence_at_stop(ts->data);
+	slab_counters_end(ts->data);
 }
 
 /* Threads > CPUs wrap around the pin order (the topology does it). */

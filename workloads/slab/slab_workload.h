@@ -155,6 +155,17 @@ void slab_counters_report(struct sb_report *rep, const struct slab_run *r, uint6
 			  double secs);
 bool slab_counters_balanced(const struct slab_run *r, char *why, size_t len);
 
+/* counters_node.c: the same counters per NUMA node (columns ..._node<N>) */
+struct slab_node_snaps;
+struct sheafalloc_stats;
+size_t slab_node_snaps_size(int nr_nodes);
+void slab_node_counters_begin(struct slab_node_snaps *n, int nr_nodes);
+void slab_node_counters_end(struct slab_node_snaps *n);
+void slab_node_counters_report(struct sb_report *rep, const struct slab_node_snaps *n,
+			       const struct sheafalloc_stats *tb, const struct sheafalloc_stats *te,
+			       double kops);
+void slab_node_counters_na(struct sb_report *rep, int nr_nodes);
+
 /* ---- helpers used inside the measured loops ---- */
 
 static inline uint64_t slab_rng_next(uint64_t *s)
