@@ -294,6 +294,8 @@ static void *pcs_refill_install(struct kmem_cache *s, struct slab_sheaf *empty, 
 		return obj;
 	}
 	pcs_trylock_failed(s, cpu);
+	/* not popped from a CPU's main sheaf: the caller does not count it either */
+	stat_add(s, cpu, STAT_alloc_slowpath, 1);
 	obj = empty->objects[--empty->size];
 	if (empty->size)
 		barn_put_full(s, cpu_barn(s, cpu), empty);

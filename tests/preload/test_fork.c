@@ -2,7 +2,7 @@
  * fork() from a program whose threads allocate and free without pause: the
  * child must be able to allocate (no allocator lock held across the fork),
  * create a thread that allocates, and exit cleanly; 40 forks, watchdog on
- * both sides.
+ * both sides (the parent's re-armed per fork: the run's length follows the load).
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -72,7 +72,10 @@ int main(void)
 		CHECK(pthread_create(&t[i], NULL, churn, (void *)(uintptr_t)(i * 1000)) == 0);
 	for (int f = 0; f < NR_FORKS; f++) {
 		int status;
-		pid_t pid = fork();
+		pid_t pid;
+
+		alarm(60);
+		pid = fork();
 
 		CHECK(pid >= 0);
 		if (pid == 0)
