@@ -19,7 +19,7 @@ endif()
 
 function(sb_lock_test name)
   add_test(NAME ${name} COMMAND sb_lock_check ${ARGN})
-  set_tests_properties(${name} PROPERTIES LABELS quick TIMEOUT 60)
+  set_tests_properties(${name} PROPERTIES LABELS quick TIMEOUT 180)
 endfunction()
 
 # Every pattern worker x every kind: two threads, all documented columns.
