@@ -133,7 +133,7 @@ mount -t devtmpfs dev /dev
 fail() { echo "numa-vm guest: $*" >&2; [ -d /sbvm/. ] && echo "$*" >/sbvm/setup-error; sync; poweroff -f; }
 for m in $(cat /modules.order); do insmod /lib/modules/$m || fail "insmod $m"; done
 arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^sbvm\.$1=//p"; }
-run=$(arg run); rw=$(arg rw)
+run=$(arg run); rw=$(arg rw); top=$(arg top)
 p9="trans=virtio,version=9p2000.L,msize=262144"
 mount -t 9p -o $p9 sbvmrun /sbvm || fail "mount run dir"
 mount -t 9p -o $p9,ro,cache=loose hostroot /newroot || fail "mount host root"
@@ -142,8 +142,15 @@ mount -t proc proc /newroot/proc && mount -t sysfs sys /newroot/sys &&
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts 2>/dev/null
 mount -t tmpfs shm /newroot/dev/shm 2>/dev/null
+# a tree under /tmp (a CI clone) would be hidden by the tmpfs: hold it, show it again
+case $top in /tmp/*|/run/*|/var/tmp/*)
+	mkdir -p /hold && mount --bind "/newroot$top" /hold || fail "hold $top" ;;
+esac
 for d in /tmp /run /var/tmp; do mount -t tmpfs tmpfs /newroot$d || fail "tmpfs on $d"; done
 chmod 1777 /newroot/tmp /newroot/var/tmp
+case $top in /tmp/*|/run/*|/var/tmp/*)
+	mkdir -p "/newroot$top" && mount --move /hold "/newroot$top" || fail "show $top" ;;
+esac
 mkdir -p "/newroot$rw" 2>/dev/null	# under /tmp: inside the guest's tmpfs
 mount -t 9p -o $p9 sbvmrw "/newroot$rw" || fail "mount $rw"
 mount --bind /sbvm "/newroot$run" || fail "bind $run"
@@ -247,7 +254,7 @@ run_guest() {
 	mapfile -t numa < <(numa_args)
 	qemu=(qemu-system-x86_64 -accel "$accel_opt" -cpu max -smp "$cpus" -m "${mem}M"
 		"${numa[@]}" "${firmware[@]}" -kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS0 loglevel=4 printk.time=1 panic=-1 mitigations=off rdinit=/init sbvm.run=$run sbvm.rw=$rw"
+		-append "console=ttyS0 loglevel=4 printk.time=1 panic=-1 mitigations=off rdinit=/init sbvm.run=$run sbvm.rw=$rw sbvm.top=$top"
 		-nodefaults -display none -no-reboot -monitor none -serial "file:$run/console.log"
 		-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
 		-virtfs "local,path=$run,mount_tag=sbvmrun,security_model=none"
