@@ -552,15 +552,16 @@ void pcs_count(struct kmem_cache *s, uint64_t *nr_sheaves, uint64_t *objects)
 /* Straight to the slab, never via a sheaf; deferred if nolock and list_lock busy. */
 void metadata_free(const void *p, bool nolock)
 {
-	struct slab *slab = virt_to_slab(p);
+	/* the cache is read before the free: an emptied slab may be reused at once */
+	struct kmem_cache *s = virt_to_slab(p)->cache;
 	void *obj = (void *)p;
 
 	if (SB_ALLOC_DEBUG)
 		slab_debug_on_free(NULL, p, "metadata_free");
-	if (slab_free_bulk(slab->cache, &obj, 1, nolock) == 1)
-		stat(slab->cache, STAT_free_slowpath);
+	if (slab_free_bulk(s, &obj, 1, nolock) == 1)
+		stat(s, STAT_free_slowpath);
 	else
-		deferred_push(slab->cache, obj);
+		deferred_push(s, obj);
 }
 
 /* ---- kfree_nolock's deferred lists ---- */
