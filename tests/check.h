@@ -10,6 +10,7 @@
 #ifndef SB_TEST_CHECK_H
 #define SB_TEST_CHECK_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +104,39 @@ static int check_report(void)
 }
 
 /*
+ * Runs fn(arg) in a child with its stderr (and stdout too if and_stdout)
+ * captured into buf, NUL-terminated; returns the child's wait status.
+ */
+__attribute__((unused))
+static int run_captured(void (*fn)(const void *), const void *arg, bool and_stdout,
+			char *buf, size_t size)
+{
+	int fds[2], status;
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+
+	CHECK(pipe(fds) == 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		dup2(fds[1], 2);
+		if (and_stdout)
+			dup2(fds[1], 1);
+		close(fds[0]);
+		fn(arg);
+		_exit(0);                      /* returned */
+	}
+	close(fds[1]);
+	while (len < size - 1 && (n = read(fds[0], buf + len, size - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	close(fds[0]);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	return status;
+}
+
+/*
  * Runs fn(arg) in a child with stderr captured; checks that it exits 2 having
  * written exactly one line that contains every string in needles (NULL-ended).
  */
@@ -111,26 +145,10 @@ static void expect_usage_exit(void (*fn)(const void *), const void *arg,
 			      const char *const *needles)
 {
 	char buf[1024];
-	int fds[2], status, lines = 0;
-	ssize_t n, len = 0;
-	pid_t pid;
+	int status = run_captured(fn, arg, false, buf, sizeof(buf)), lines = 0;
+	size_t len = strlen(buf);
 
-	CHECK(pipe(fds) == 0);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		fn(arg);
-		_exit(0);                      /* returned: did not reject */
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += n;
-	buf[len] = '\0';
-	close(fds[0]);
-	CHECK(waitpid(pid, &status, 0) == pid);
-	for (ssize_t i = 0; i < len; i++)
+	for (size_t i = 0; i < len; i++)
 		lines += buf[i] == '\n';
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 2 || lines != 1 ||
 	    buf[len - 1] != '\n') {

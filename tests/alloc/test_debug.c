@@ -87,30 +87,20 @@ static const struct bad_case cases[] = {
 	{ "large double free", case_large_double_free, "double free, or not an allocated object" },
 };
 
+static void bad_case_child(const void *arg)
+{
+	const struct bad_case *bc = arg;
+
+	signal(SIGABRT, SIG_DFL);
+	test_init(NULL, &cfg);
+	bc->fn();		/* returning: not detected */
+}
+
 static void run_child(const struct bad_case *bc)
 {
-	int fds[2], status;
-	char buf[4096] = { 0 };
-	size_t len = 0;
-	ssize_t n;
-	pid_t pid;
+	char buf[4096];
+	int status = run_captured(bad_case_child, bc, false, buf, sizeof(buf));
 
-	CHECK(pipe(fds) == 0);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		close(fds[0]);
-		signal(SIGABRT, SIG_DFL);
-		test_init(NULL, &cfg);
-		bc->fn();
-		_exit(0);	/* not detected */
-	}
-	close(fds[1]);
-	while (len < sizeof(buf) - 1 && (n = read(fds[0], buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += (size_t)n;
-	close(fds[0]);
-	CHECK(waitpid(pid, &status, 0) == pid);
 	printf("%-22s -> %s", bc->name, buf[0] ? buf : "(no message)\n");
 	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
 	CHECK(strstr(buf, "sheafalloc: BUG: "));

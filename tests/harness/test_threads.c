@@ -123,26 +123,9 @@ static void run_unstartable(const void *arg)
 static void check_create_failure(void)
 {
 	char buf[512];
-	int fds[2], status;
-	ssize_t n, len = 0;
-	pid_t pid;
+	int status = run_captured(run_unstartable, NULL, true, buf, sizeof(buf));
+	size_t len = strlen(buf);
 
-	CHECK(pipe(fds) == 0);
-	pid = fork();
-	CHECK(pid >= 0);
-	if (pid == 0) {
-		dup2(fds[1], 2);
-		dup2(fds[1], 1);
-		close(fds[0]);
-		run_unstartable(NULL);
-		_exit(0);
-	}
-	close(fds[1]);
-	while ((n = read(fds[0], buf + len, sizeof(buf) - 1 - len)) > 0)
-		len += n;
-	buf[len] = '\0';
-	close(fds[0]);
-	CHECK(waitpid(pid, &status, 0) == pid);
 	EXPECT_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %d", status);
 	EXPECT_MSG(!strncmp(buf, "sheafbench lock: cannot start thread 1 of 3: ", 45) &&
 		   strchr(buf, '\n') == buf + len - 1, "output: %s", buf);
