@@ -336,8 +336,7 @@ void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
 
 void *kmem_cache_alloc(struct kmem_cache *s, gfp_t gfp)
 {
-	return slab_alloc_default(s, gfp, s->object_size,
-				  (unsigned long)__builtin_return_address(0));
+	return slab_alloc_default(s, gfp, s->object_size);
 }
 
 void kmem_cache_free(struct kmem_cache *s, void *obj)

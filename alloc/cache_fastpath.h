@@ -13,6 +13,13 @@
 
 #include "sheaf_fastpath.h"
 
+/*
+ * The caller of the allocator's entry point: in an always-inline function GCC
+ * gives the return address of the function it is inlined into.  Read only on
+ * a miss, so a hit keeps no register for it.
+ */
+#define _RET_IP_ ((unsigned long)__builtin_return_address(0))
+
 /* Debug checks, allocation tags and zeroing happen in slab_post_alloc(), out of line. */
 static SB_ALWAYS_INLINE bool slab_wants_post_alloc(const struct kmem_cache *s, gfp_t gfp)
 {
@@ -27,7 +34,7 @@ static SB_ALWAYS_INLINE bool slab_wants_post_alloc(const struct kmem_cache *s, g
  * every hit save registers).
  */
 static SB_ALWAYS_INLINE
-void *slab_alloc_default(struct kmem_cache *s, gfp_t gfp, size_t orig_size, unsigned long caller)
+void *slab_alloc_default(struct kmem_cache *s, gfp_t gfp, size_t orig_size)
 {
 	struct slub_percpu_sheaves *pcs;
 	struct slab_sheaf *main;
@@ -36,13 +43,13 @@ void *slab_alloc_default(struct kmem_cache *s, gfp_t gfp, size_t orig_size, unsi
 
 	cpu = this_cpu_rseq();
 	if (unlikely(cpu < 0 || !s->sheaf_capacity || slab_wants_post_alloc(s, gfp)))
-		return slab_alloc_default_miss(s, NULL, -1, gfp, orig_size, caller);
+		return slab_alloc_default_miss(s, NULL, -1, gfp, orig_size, _RET_IP_);
 	pcs = pcs_trylock(s, cpu);
 	if (unlikely(!pcs))
-		return slab_alloc_default_miss(s, NULL, cpu, gfp, orig_size, caller);
+		return slab_alloc_default_miss(s, NULL, cpu, gfp, orig_size, _RET_IP_);
 	main = pcs->main;
 	if (unlikely(!main->size))
-		return slab_alloc_default_miss(s, pcs, cpu, gfp, orig_size, caller);
+		return slab_alloc_default_miss(s, pcs, cpu, gfp, orig_size, _RET_IP_);
 	obj = sheaf_pop(pcs, main);
 	pcs_unlock(pcs);
 	return deferred_check_ret(obj);

@@ -133,11 +133,9 @@ void *kmalloc_not_bucket(size_t size, gfp_t gfp, unsigned long caller)
 
 void *kmalloc(size_t size, gfp_t gfp)
 {
-	unsigned long caller = (unsigned long)__builtin_return_address(0);
-
 	if (likely(size - 1 < KMALLOC_MAX_CACHE_SIZE))	/* 1..KMALLOC_MAX_CACHE_SIZE */
-		return slab_alloc_default(kmalloc_slab(size), gfp, size, caller);
-	return kmalloc_not_bucket(size, gfp, caller);
+		return slab_alloc_default(kmalloc_slab(size), gfp, size);
+	return kmalloc_not_bucket(size, gfp, _RET_IP_);
 }
 
 void *kzalloc(size_t size, gfp_t gfp)

@@ -99,8 +99,13 @@ static SB_ALWAYS_INLINE void pcs_unlock(struct slub_percpu_sheaves *pcs)
 /* Under the pcs lock: pop from a main that is not empty, push to one that is not full. */
 static SB_ALWAYS_INLINE void *sheaf_pop(struct slub_percpu_sheaves *pcs, struct slab_sheaf *main)
 {
+	unsigned int n = main->size - 1;
+	void *obj = main->objects[n];
+
+	/* the count after the pop: its store may alias main, and size is in hand */
+	main->size = n;
 	stat_locked(pcs, STAT_alloc_fastpath);
-	return main->objects[--main->size];
+	return obj;
 }
 
 static SB_ALWAYS_INLINE void sheaf_push(struct slub_percpu_sheaves *pcs, struct slab_sheaf *main,

@@ -196,7 +196,10 @@ static FILE *dat_open(struct plot_ctx *pc, const char *name)
 	char path[4200];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s.dat", pc->dir, name);
+	if (snprintf(path, sizeof(path), "%s/%s.dat", pc->dir, name) >= (int)sizeof(path)) {
+		fprintf(pc->notes, "plot: %s/%s.dat: path too long\n", pc->dir, name);
+		return NULL;
+	}
 	f = fopen(path, "w");
 	if (!f)
 		fprintf(pc->notes, "plot: %s: %s\n", path, strerror(errno));
