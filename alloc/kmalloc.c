@@ -149,6 +149,28 @@ void *kzalloc(size_t size, gfp_t gfp)
 	return __kmalloc(size, gfp | __GFP_ZERO, NUMA_NO_NODE, &ctx);
 }
 
+/*
+ * The cache this thread freed to last: a prediction, never trusted.  kfree()
+ * finds p's cache by two dependent loads from p (page, then its cache), and p
+ * is usually what the last kmalloc() returned, so without a guess every step
+ * of the free - the CPU's sheaves, main, its size - waits for that chain.
+ * Compared and then used in place of the loaded value, the guess lets the
+ * CPU run ahead on a predicted branch while the chain only confirms it.
+ */
+static SB_TLS struct kmem_cache *kfree_last_cache;
+
+static SB_ALWAYS_INLINE struct kmem_cache *kfree_predict(struct kmem_cache *s)
+{
+	struct kmem_cache *guess = kfree_last_cache;
+
+	if (likely(s == guess)) {
+		__asm__("" : "+r"(guess));	/* use the guess, not s: they are equal */
+		return guess;
+	}
+	kfree_last_cache = s;
+	return s;
+}
+
 void kfree(const void *p)
 {
 	struct kmem_cache *s;
@@ -160,6 +182,7 @@ void kfree(const void *p)
 		kfree_large(virt_to_head_page(p), p, false);
 		return;
 	}
+	s = kfree_predict(s);
 	if (SB_ALLOC_DEBUG)
 		slab_debug_on_free(NULL, p, "kfree");
 	slab_free(s, (void *)p);
