@@ -31,9 +31,16 @@ static SB_TLS bool tls_qnode_ready;
 static pthread_key_t qnode_key;
 static pthread_once_t qnode_key_once = PTHREAD_ONCE_INIT;
 
+/*
+ * Runs in the exiting thread.  Another key's destructor may still allocate
+ * after it: thread_qnode() then registers the node again and re-arms the key,
+ * whose destructor glibc runs in its next round, instead of handing out a
+ * released node that qspin would register with nothing to release it.
+ */
 static void qnode_release(void *p)
 {
 	sb_qnode_fini(p);
+	tls_qnode_ready = false;
 }
 
 static void qnode_key_create(void)
