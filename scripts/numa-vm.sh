@@ -3,7 +3,7 @@
 # paths meet a kernel with several nodes (mbind, move_pages, hwloc) on a
 # one-node machine.
 # Usage: scripts/numa-vm.sh [--nodes N] [--cpus N] [--mem MiB] [--timeout S]
-#                           [--rw DIR] [--accel tcg|kvm] -- COMMAND [ARG...]
+#                           [--rw DIR] [--accel tcg|tcg-mt|kvm] -- COMMAND [ARG...]
 #   --nodes N    NUMA nodes, 1-8 (default 2); CPUs and memory split evenly,
 #                SLIT distances 10 local, 20 remote (16/32 within/across pairs
 #                of nodes when there are more than 2)
@@ -12,7 +12,9 @@
 #   --timeout S  wall-clock bound on the whole guest run (default 600)
 #   --rw DIR     the one host directory the guest may write, shared at the same
 #                path (default: the current directory)
-#   --accel A    tcg (default; works everywhere) or kvm
+#   --accel A    tcg (default; works everywhere): all vCPUs on one host thread;
+#                tcg-mt: a host thread per vCPU, faster with host cores to spare,
+#                but QEMU 7.2's can freeze the guest (the note at ACCELS); kvm
 # The guest sees the host's root read-only at the same paths (its own tmpfs on
 # /tmp, /run, /var/tmp hides the host's), runs COMMAND as root in the current directory with PATH,
 # LANG, the host's SHEAFBENCH_* variables (not SHEAFBENCH_TOPOLOGY: the nodes
@@ -46,7 +48,39 @@ VM_PACKAGES=(
 	"kmod:module dependency order"
 )
 
+# --accel name:QEMU's -accel value (one list: parsing, "allowed:" and the boot
+# come from it).  Plain tcg is single-threaded on purpose: with a thread per
+# vCPU, QEMU 7.2 can keep executing a translation of kernel text made while
+# another vCPU was patching it (a static key's int3), after the patch is done.
+# The guest's int3 handler sees no int3 in memory and re-runs the instruction,
+# forever, in finish_task_switch() with the runqueue lock held and IRQs off;
+# the other vCPUs spin on that lock: the guest freezes with an empty console.
+# Every workload run toggles such keys (per-thread perf software events), and
+# 4 vCPUs on 2 host cores hit it within a few runs.  One TCG thread cannot
+# translate and patch at once.
+ACCELS=(
+	"tcg:tcg,thread=single"
+	"tcg-mt:tcg,thread=multi"
+	"kvm:kvm"
+)
+
 nodes=2 cpus="" mem="" timeout_s=600 rw=$PWD accel=tcg
+
+# QEMU's -accel value for --accel $1, or nothing if $1 is not in ACCELS.
+accel_value() {
+	local entry
+	for entry in "${ACCELS[@]}"; do
+		[[ ${entry%%:*} == "$1" ]] && { echo "${entry#*:}"; return 0; }
+	done
+	return 1
+}
+
+# "tcg, tcg-mt, kvm": the names in ACCELS.
+accel_names() {
+	local entry names=""
+	for entry in "${ACCELS[@]}"; do names+="${names:+, }${entry%%:*}"; done
+	echo "$names"
+}
 
 # --opt VALUE: VALUE an integer in [min, max]
 parse_int() {
@@ -68,8 +102,8 @@ parse_options() {
 			--timeout) timeout_s=$(parse_int "$1" "$2" 1 86400) || exit 2 ;;
 			--rw) [[ -d $2 ]] || usage_error "--rw: '$2' is not a directory"
 			      rw=$(cd "$2" && pwd) ;;
-			--accel) [[ $2 == tcg || $2 == kvm ]] ||
-					usage_error "--accel: '$2' is not allowed (allowed: tcg, kvm)"
+			--accel) accel_value "$2" >/dev/null ||
+					usage_error "--accel: '$2' is not allowed (allowed: $(accel_names))"
 				  accel=$2 ;;
 			esac
 			shift 2 ;;
@@ -248,8 +282,8 @@ write_cmd_script() {
 
 run_guest() {
 	local -a qemu numa firmware=()
-	local accel_opt=$accel qboot=/usr/share/qemu/qboot.rom
-	[[ $accel == tcg ]] && accel_opt=tcg,thread=multi	# one host thread per vCPU
+	local accel_opt qboot=/usr/share/qemu/qboot.rom
+	accel_opt=$(accel_value "$accel")
 	[[ -f $qboot ]] && firmware=(-bios "$qboot")	# seconds faster than SeaBIOS under TCG
 	mapfile -t numa < <(numa_args)
 	qemu=(qemu-system-x86_64 -accel "$accel_opt" -cpu max -smp "$cpus" -m "${mem}M"
@@ -266,8 +300,8 @@ parse_options "$@"
 [[ $(uname -m) == x86_64 ]] || skip "needs an x86_64 host (the guest runs the host's binaries)"
 ensure_packages
 command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 not found (package qemu-system-x86)"
-qemu-system-x86_64 -accel help 2>/dev/null | grep -qx "$accel" ||
-	skip "this qemu-system-x86_64 has no $accel accelerator"
+qemu-system-x86_64 -accel help 2>/dev/null | grep -qx "${accel%%-*}" ||
+	skip "this qemu-system-x86_64 has no ${accel%%-*} accelerator"
 [[ $accel == kvm && ! -w /dev/kvm ]] && skip "--accel kvm: /dev/kvm is not usable here"
 pick_kernel
 vmdir=${SHEAFBENCH_VM_DIR:-$top/build-vm}

@@ -3,8 +3,7 @@
 # each.  Usage: scripts/run-tests.sh [--fast]
 #   default : plain (-Wall -Wextra, warnings fail the build), ASan+UBSan, TSan;
 #             the plain build's numa-vm label (tests that need real NUMA nodes)
-#             also runs in a 2-node QEMU guest (scripts/numa-vm.sh); the 4-node
-#             guest is left out until its hang is understood (README, Known limits)
+#             also runs in a 2-node and a 4-node QEMU guest (scripts/numa-vm.sh)
 #   --fast  : the plain configuration only, guests included
 # Build trees: build-test, build-asan, build-tsan beside the source tree.
 # A guest that cannot boot here (no QEMU TCG, packages missing and not root)
@@ -17,7 +16,7 @@ configs=(plain asan tsan)
 case "${1:-}" in
 	"") ;;
 	--fast) configs=(plain) ;;
-	-h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run-tests.sh: '$1' is not an option (allowed: --fast, --help)" >&2; exit 2 ;;
 esac
 
@@ -87,6 +86,7 @@ for cfg in "${configs[@]}"; do
 	count_log "$log"
 	if [[ $cfg == plain ]]; then
 		vm_ctest "$dir" 2
+		vm_ctest "$dir" 4
 	fi
 done
 summary="tests (${ran[*]}): $passed passed, $failed failed"
