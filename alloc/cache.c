@@ -326,7 +326,7 @@ unsigned long kmem_cache_destroy(struct kmem_cache *s)
 void *kmem_cache_alloc_node(struct kmem_cache *s, gfp_t gfp, int node)
 {
 	struct slab_alloc_context ctx = {
-		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.caller_addr = _RET_IP_,
 		.orig_size = s->object_size,
 		.alloc_flags = SLAB_ALLOC_DEFAULT,
 	};
@@ -351,7 +351,7 @@ void kmem_cache_free(struct kmem_cache *s, void *obj)
 int kmem_cache_alloc_bulk(struct kmem_cache *s, gfp_t gfp, size_t n, void **p)
 {
 	struct slab_alloc_context ctx = {
-		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.caller_addr = _RET_IP_,
 		.orig_size = s->object_size,
 		.alloc_flags = SLAB_ALLOC_DEFAULT,
 	};

@@ -13,13 +13,6 @@
 
 #include "sheaf_fastpath.h"
 
-/*
- * The caller of the allocator's entry point: in an always-inline function GCC
- * gives the return address of the function it is inlined into.  Read only on
- * a miss, so a hit keeps no register for it.
- */
-#define _RET_IP_ ((unsigned long)__builtin_return_address(0))
-
 /* Debug checks, allocation tags and zeroing happen in slab_post_alloc(), out of line. */
 static SB_ALWAYS_INLINE bool slab_wants_post_alloc(const struct kmem_cache *s, gfp_t gfp)
 {

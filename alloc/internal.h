@@ -74,6 +74,15 @@
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 #define SB_CACHELINE	64
 #define SB_TLS		__thread __attribute__((tls_model("initial-exec")))
+
+/*
+ * The caller of the allocator's entry point (slab_alloc_context.caller_addr).
+ * In an always-inline function GCC gives the return address of the function
+ * it is inlined into, so the hit paths read it only on a miss and keep no
+ * register for it.
+ */
+#define _RET_IP_	((unsigned long)__builtin_return_address(0))
+
 #define MAX_OBJECT_SIZE	(1u << 20)
 #define PCS_BATCH_MAX	32	/* objects a main-sheaf flush takes per pcs lock hold */
 #define MIN_PARTIAL	5	/* the kernel's bounds of s->min_partial */

@@ -110,7 +110,7 @@ static struct kmem_cache *kfree_cache(const void *p, const char *fn)
 void *kmalloc_node(size_t size, gfp_t gfp, int node)
 {
 	struct slab_alloc_context ctx = {
-		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.caller_addr = _RET_IP_,
 		.orig_size = size,
 		.alloc_flags = SLAB_ALLOC_DEFAULT,
 	};
@@ -141,7 +141,7 @@ void *kmalloc(size_t size, gfp_t gfp)
 void *kzalloc(size_t size, gfp_t gfp)
 {
 	struct slab_alloc_context ctx = {
-		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.caller_addr = _RET_IP_,
 		.orig_size = size,
 		.alloc_flags = SLAB_ALLOC_DEFAULT,
 	};
@@ -258,7 +258,7 @@ retry:
 void *kmalloc_nolock(size_t size, int node)
 {
 	struct slab_alloc_context ctx = {
-		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.caller_addr = _RET_IP_,
 		.orig_size = size,
 		.alloc_flags = SLAB_ALLOC_NOLOCK,
 	};
@@ -299,7 +299,7 @@ void *kmalloc_flags_ctx(size_t size, gfp_t gfp, int node, struct slab_alloc_cont
 void *kmalloc_flags(size_t size, gfp_t gfp, unsigned int alloc_flags)
 {
 	struct slab_alloc_context ctx = {
-		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.caller_addr = _RET_IP_,
 		.orig_size = size,
 		.alloc_flags = alloc_flags,
 	};

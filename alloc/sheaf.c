@@ -38,7 +38,7 @@ struct slab_sheaf *sheaf_alloc(struct kmem_cache *s, unsigned int alloc_flags)
 {
 	size_t bytes = sizeof(struct slab_sheaf) + (size_t)s->sheaf_capacity * sizeof(void *);
 	struct slab_alloc_context ctx = {
-		.caller_addr = (unsigned long)__builtin_return_address(0),
+		.caller_addr = _RET_IP_,
 		.orig_size = bytes,
 		.alloc_flags = alloc_flags | SLAB_ALLOC_NO_RECURSE,
 	};
